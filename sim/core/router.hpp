@@ -1,0 +1,79 @@
+#pragma once
+// Routes requests by method, path pattern and header predicates (DESIGN: port 4566 routes by
+// X-Amz-Target, credential scope, else S3; ports 8080/8090 by path).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/core/message.hpp"
+
+namespace sim::core {
+
+/// Limits a route asks of the HTTP layer, known before the body is read.
+struct RouteOptions {
+    /// Largest accepted body; larger gets 413. Unset: the router's default.
+    std::optional<std::uint64_t> max_body_bytes;
+    /// Stream the body into a temporary file (Request::body_file) instead of memory.
+    bool spool_body_to_file = false;
+};
+
+/// Decides on a request's method, target and headers only (the body may not be read yet).
+using RoutePredicate = std::function<bool(const Request&)>;
+
+/// Matches `X-Amz-Target`-style headers: present and starting with `prefix` (case-insensitive).
+RoutePredicate HeaderPrefix(std::string header, std::string prefix);
+
+/// Routes are tried in the order they were added; the first match wins.
+///
+/// Pattern syntax: literal segments, `{name}` for one segment (stored percent-decoded in
+/// Request::path_params), and a final `{name...}` for the rest of the path (possibly empty).
+/// Method "*" matches any method.
+class Router {
+public:
+    static constexpr std::uint64_t kDefaultMaxBodyBytes = 8ull * 1024 * 1024;
+
+    explicit Router(std::uint64_t default_max_body_bytes = kDefaultMaxBodyBytes)
+        : default_max_body_bytes_(default_max_body_bytes) {}
+
+    Router& Add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
+    Router& AddWhen(std::string method, std::string pattern, RoutePredicate when, Handler handler,
+                    RouteOptions options = {});
+
+    /// The options of the route that would handle `head` (router defaults when none would).
+    RouteOptions OptionsFor(const Request& head) const;
+
+    /// Dispatches to the first matching route. No route: 404 problem naming the path; the path
+    /// matches but not the method: 405 with an Allow header.
+    void Handle(Request request, Respond respond) const;
+
+    std::uint64_t default_max_body_bytes() const { return default_max_body_bytes_; }
+
+private:
+    struct Segment {
+        std::string text;
+        bool is_param = false;
+        bool is_rest = false;
+    };
+    struct Route {
+        std::string method;
+        std::string pattern;
+        std::vector<Segment> segments;
+        RoutePredicate when;
+        Handler handler;
+        RouteOptions options;
+    };
+    enum class MatchKind { kNone, kPathOnly, kFull };
+
+    static std::vector<Segment> ParsePattern(const std::string& pattern);
+    static MatchKind Match(const Route& route, const Request& req, std::map<std::string, std::string>* params);
+
+    std::uint64_t default_max_body_bytes_;
+    std::vector<Route> routes_;
+};
+
+}  // namespace sim::core
