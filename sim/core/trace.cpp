@@ -1,0 +1,20 @@
+#include "sim/core/trace.hpp"
+
+namespace sim::core {
+
+std::string EnsureTraceId(Request& request, IdGenerator& ids) {
+    if (auto existing = request.headers.Get(kTraceHeader); existing && !existing->empty()) return std::string(*existing);
+    std::string id;
+    // traceparent: "00-<32 hex trace id>-<16 hex parent>-<flags>"
+    if (auto tp = request.headers.Get("traceparent"); tp && tp->size() >= 35 && (*tp)[2] == '-')
+        id = std::string(tp->substr(3, 32));
+    if (id.empty()) id = ids.TraceId();
+    request.headers.Set(kTraceHeader, id);
+    return id;
+}
+
+void PropagateTrace(const Request& from, Request& to) {
+    if (auto id = from.headers.Get(kTraceHeader)) to.headers.Set(kTraceHeader, *id);
+}
+
+}  // namespace sim::core

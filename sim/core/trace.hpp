@@ -1,0 +1,20 @@
+#pragma once
+// Trace-id propagation (DESIGN, "Observability"): every request carries a trace id in the
+// X-Cardsim-Trace-Id header; a W3C `traceparent` header's trace id is adopted when present.
+
+#include <string>
+#include <string_view>
+
+#include "sim/core/message.hpp"
+#include "sim/core/random.hpp"
+
+namespace sim::core {
+
+inline constexpr std::string_view kTraceHeader = "X-Cardsim-Trace-Id";
+
+/// Returns the request's trace id, assigning a new one (and setting the header) if it has none.
+std::string EnsureTraceId(Request& request, IdGenerator& ids);
+/// Copies the trace id of `from` onto an outbound request `to` (no-op if `from` has none).
+void PropagateTrace(const Request& from, Request& to);
+
+}  // namespace sim::core
