@@ -109,6 +109,13 @@ RouteOptions Router::OptionsFor(const Request& head) const {
     return RouteOptions{default_max_body_bytes_, false};
 }
 
+std::string Router::RouteFor(const Request& head) const {
+    for (const auto& route : routes_) {
+        if (Match(route, head, nullptr) == MatchKind::kFull) return route.pattern;
+    }
+    return {};
+}
+
 void Router::Handle(Request request, Respond respond) const {
     std::string allowed;
     for (const auto& route : routes_) {

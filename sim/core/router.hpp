@@ -46,6 +46,9 @@ public:
 
     /// The options of the route that would handle `head` (router defaults when none would).
     RouteOptions OptionsFor(const Request& head) const;
+    /// The pattern of the route that would handle `head` ("" when none would): the metrics label
+    /// the HTTP layer reports, since Handle() hands the request (and its `route`) to the handler.
+    std::string RouteFor(const Request& head) const;
 
     /// Dispatches to the first matching route. No route: 404 problem naming the path; the path
     /// matches but not the method: 405 with an Allow header.
