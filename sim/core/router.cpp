@@ -109,6 +109,11 @@ RouteOptions Router::OptionsFor(const Request& head) const {
     return RouteOptions{default_max_body_bytes_, false};
 }
 
+Router& Router::Use(Middleware middleware) {
+    middlewares_.push_back(std::move(middleware));
+    return *this;
+}
+
 std::string Router::RouteFor(const Request& head) const {
     for (const auto& route : routes_) {
         if (Match(route, head, nullptr) == MatchKind::kFull) return route.pattern;
@@ -117,6 +122,7 @@ std::string Router::RouteFor(const Request& head) const {
 }
 
 void Router::Handle(Request request, Respond respond) const {
+    for (const auto& middleware : middlewares_) middleware(request, respond);
     std::string allowed;
     for (const auto& route : routes_) {
         std::map<std::string, std::string> params;

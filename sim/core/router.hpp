@@ -28,6 +28,10 @@ using RoutePredicate = std::function<bool(const Request&)>;
 /// Matches `X-Amz-Target`-style headers: present and starting with `prefix` (case-insensitive).
 RoutePredicate HeaderPrefix(std::string header, std::string prefix);
 
+/// Runs before dispatch on every request a Router handles (matched or not): it may change the
+/// request (assign a trace id) and wrap `respond` (hold replies until a commit, record metrics).
+using Middleware = std::function<void(Request& request, Respond& respond)>;
+
 /// Routes are tried in the order they were added; the first match wins.
 ///
 /// Pattern syntax: literal segments, `{name}` for one segment (stored percent-decoded in
@@ -43,6 +47,9 @@ public:
     Router& Add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
     Router& AddWhen(std::string method, std::string pattern, RoutePredicate when, Handler handler,
                     RouteOptions options = {});
+
+    /// Adds a middleware; middlewares run in the order added.
+    Router& Use(Middleware middleware);
 
     /// The options of the route that would handle `head` (router defaults when none would).
     RouteOptions OptionsFor(const Request& head) const;
@@ -77,6 +84,7 @@ private:
 
     std::uint64_t default_max_body_bytes_;
     std::vector<Route> routes_;
+    std::vector<Middleware> middlewares_;
 };
 
 }  // namespace sim::core

@@ -154,3 +154,33 @@ TEST(PercentEncoding, RoundTripsReservedCharacters) {
 
 }  // namespace
 }  // namespace sim::core
+
+namespace sim::core {
+namespace {
+
+TEST(Router, MiddlewareSeesEveryRequestAndCanWrapTheReply) {
+    Router router;
+    router.Add("GET", "/a", FromSync([](const Request& r) {
+                   return Response::Text(200, std::string(*r.headers.Get("X-Seen")));
+               }));
+    std::vector<std::string> log;
+    router.Use([&](Request& r, Respond& respond) {
+        r.headers.Set("X-Seen", "yes");
+        respond = [&log, inner = std::move(respond)](Response resp) {
+            log.push_back(std::to_string(resp.status));
+            resp.headers.Set("X-Wrapped", "1");
+            inner(std::move(resp));
+        };
+    });
+    Response ok;
+    router.Handle(Make("GET", "/a"), [&](Response r) { ok = std::move(r); });
+    Response missing;
+    router.Handle(Make("GET", "/b"), [&](Response r) { missing = std::move(r); });
+    EXPECT_EQ(ok.body, "yes");
+    EXPECT_EQ(*ok.headers.Get("X-Wrapped"), "1");
+    EXPECT_EQ(*missing.headers.Get("X-Wrapped"), "1");
+    EXPECT_EQ(log, (std::vector<std::string>{"200", "404"}));
+}
+
+}  // namespace
+}  // namespace sim::core
