@@ -1,0 +1,107 @@
+#include "sim/app/control_plane.hpp"
+
+#include "sim/core/time.hpp"
+
+namespace sim::app {
+
+using core::Request;
+using core::Response;
+
+ControlPlane::ControlPlane(std::string version, clock::Clock& clock, clock::VirtualClock* virtual_clock,
+                           metrics::Registry& metrics, std::function<nlohmann::json()> services,
+                           std::function<void()> on_clock_changed)
+    : version_(std::move(version)),
+      clock_(clock),
+      virtual_clock_(virtual_clock),
+      metrics_(metrics),
+      services_(std::move(services)),
+      on_clock_changed_(std::move(on_clock_changed)) {}
+
+void ControlPlane::AddRoutesTo(core::Router& router) {
+    auto health = core::FromSync([this](const Request&) { return Health(); });
+    router.Add("GET", "/_sim/health", health);
+    router.Add("GET", "/_localstack/health", health);
+    router.Add("GET", "/_sim/metrics", core::FromSync([this](const Request&) { return Metrics(); }));
+    router.Add("GET", "/_sim/clock", core::FromSync([this](const Request&) { return GetClock(); }));
+    core::RouteOptions small_body;
+    small_body.max_body_bytes = 64 * 1024;
+    router.Add("POST", "/_sim/clock", core::FromSync([this](const Request& r) { return PostClock(r); }), small_body);
+    router.Add("POST", "/_sim/reset", core::FromSync([this](const Request&) { return Reset(); }), small_body);
+}
+
+nlohmann::json ControlPlane::ClockJson() const {
+    return {{"mode", clock::ToString(clock_.Mode())}, {"now", core::FormatIso8601(clock_.Now())}};
+}
+
+Response ControlPlane::Health() const {
+    double uptime = std::chrono::duration<double>(uptime_.Elapsed()).count();
+    return Response::Json(200, {{"status", "ok"},
+                                {"version", version_},
+                                {"edition", "cardsim"},
+                                {"uptime_seconds", uptime},
+                                {"clock", ClockJson()},
+                                {"services", services_ ? services_() : nlohmann::json::object()}});
+}
+
+Response ControlPlane::Metrics() const {
+    return Response::Text(200, metrics_.RenderPrometheus(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+Response ControlPlane::GetClock() const { return Response::Json(200, ClockJson()); }
+
+Response ControlPlane::PostClock(const Request& request) {
+    if (!virtual_clock_)
+        return Response::Problem(409, "Conflict",
+                                 "the clock is real (wall time) and cannot be moved; start with --clock virtual");
+    nlohmann::json body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded() || !body.is_object())
+        return Response::Problem(400, "Bad Request",
+                                 R"(expected a JSON object: {"advance":"PT12H"} or {"set":"2027-01-01T00:00:00Z"})");
+    bool has_advance = body.contains("advance");
+    bool has_set = body.contains("set");
+    for (const auto& [key, value] : body.items()) {
+        if (key != "advance" && key != "set")
+            return Response::Problem(400, "Bad Request", "unknown field \"" + key + "\"; accepted: advance, set");
+    }
+    if (has_advance == has_set)
+        return Response::Problem(400, "Bad Request", "give exactly one of \"advance\" (a duration) or \"set\" (a time)");
+    const nlohmann::json& value = has_advance ? body["advance"] : body["set"];
+    if (!value.is_string())
+        return Response::Problem(400, "Bad Request", std::string(has_advance ? "advance" : "set") + " must be a string");
+    core::TimePoint target;
+    if (has_advance) {
+        auto d = core::ParseDuration(value.get<std::string>());
+        if (!d) return Response::Problem(400, "Bad Request", d.error().message);
+        if (d->count() < 0) return Response::Problem(400, "Bad Request", "advance must not be negative");
+        target = clock_.Now() + *d;
+    } else {
+        auto t = core::ParseIso8601(value.get<std::string>());
+        if (!t) return Response::Problem(400, "Bad Request", t.error().message);
+        if (*t < clock_.Now())
+            return Response::Problem(400, "Bad Request",
+                                     "cannot set the clock back: " + value.get<std::string>() + " is before now (" +
+                                         core::FormatIso8601(clock_.Now()) + ")");
+        target = *t;
+    }
+    auto before = clock_.Now();
+    try {
+        virtual_clock_->AdvanceTo(target);
+    } catch (const std::logic_error& e) {
+        return Response::Problem(409, "Conflict", std::string("the clock is already being advanced: ") + e.what());
+    }
+    if (on_clock_changed_) on_clock_changed_();
+    nlohmann::json out = ClockJson();
+    out["previous"] = core::FormatIso8601(before);
+    return Response::Json(200, out);
+}
+
+Response ControlPlane::Reset() {
+    nlohmann::json done = nlohmann::json::array();
+    for (const auto& hook : reset_hooks_) {
+        hook.reset();
+        done.push_back(hook.component);
+    }
+    return Response::Json(200, {{"reset", done}});
+}
+
+}  // namespace sim::app

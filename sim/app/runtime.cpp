@@ -1,0 +1,205 @@
+#include "sim/app/runtime.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "sim/clock/system_clock.hpp"
+#include "sim/core/trace.hpp"
+#include "sim/store/migrations.hpp"
+#include "sim/store/store_error.hpp"
+
+#ifndef CARDSIM_VERSION
+#define CARDSIM_VERSION "0.0.0"
+#endif
+
+namespace sim::app {
+
+namespace {
+
+// The runtime's own state: the virtual clock's time, so a durable data directory resumes where it
+// stopped (time never goes back, and stored deadlines stay meaningful).
+const store::Migration kRuntimeMigrations[] = {
+    {1, "CREATE TABLE clock_state (id INTEGER PRIMARY KEY CHECK (id = 1), now_ns INTEGER NOT NULL)"},
+};
+
+}  // namespace
+
+Runtime::Runtime(const ServeOptions& options)
+    : options_(options),
+      ids_(options.seed),
+      client_(loop_),
+      transport_(loop_, &client_),
+      aws_router_(options.max_body_bytes),
+      platform_router_(options.max_body_bytes),
+      fakes_router_(options.max_body_bytes) {}
+
+Runtime::~Runtime() = default;
+
+core::Result<std::unique_ptr<Runtime>> Runtime::Create(const ServeOptions& options) {
+    std::unique_ptr<Runtime> rt(new Runtime(options));
+    if (options.clock == "virtual") {
+        auto vc = std::make_unique<clock::VirtualClock>(rt->loop_, core::ParseIso8601(options.start_time).value());
+        rt->virtual_clock_ = vc.get();
+        rt->clock_ = std::move(vc);
+    } else {
+        rt->clock_ = std::make_unique<clock::SystemClock>(rt->loop_);
+    }
+    if (auto s = rt->OpenStore(); !s) return core::Fail(s.error());
+    rt->LoadOrSaveClock();
+    rt->BuildRouters();
+    return rt;
+}
+
+core::Status<> Runtime::OpenStore() {
+    std::string path = ":memory:";
+    if (!options_.ephemeral) {
+        std::error_code ec;
+        std::filesystem::create_directories(options_.data_dir, ec);
+        if (ec)
+            return core::Fail(core::Error::FailedPrecondition("cannot create data directory " + options_.data_dir +
+                                                              ": " + ec.message()));
+        path = (std::filesystem::path(options_.data_dir) / "runtime.db").string();
+    }
+    try {
+        auto db = store::Database::Open(path);
+        if (!db) return core::Fail(core::Error::FailedPrecondition("cannot open " + path + ": " + db.error().message));
+        runtime_db_ = std::move(db).value();
+        store::Migrate(*runtime_db_, "runtime", kRuntimeMigrations);
+    } catch (const store::StoreError& e) {
+        return core::Fail(core::Error::FailedPrecondition("cannot open " + path + ": " + e.what()));
+    }
+    group_commit_ = std::make_unique<store::GroupCommit>(loop_);
+    group_commit_->Attach(*runtime_db_);
+    return core::Ok();
+}
+
+void Runtime::LoadOrSaveClock() {
+    if (!virtual_clock_) return;
+    auto& select = runtime_db_->Prepare("SELECT now_ns FROM clock_state WHERE id = 1");
+    if (select.Step()) {
+        core::TimePoint saved{std::chrono::duration_cast<core::TimePoint::duration>(
+            std::chrono::nanoseconds{select.Int64(0)})};
+        select.Reset();
+        if (saved > virtual_clock_->Now()) {
+            spdlog::info("[clock] resuming virtual time at {} from {}", core::FormatIso8601(saved), options_.data_dir);
+            virtual_clock_->AdvanceTo(saved);
+        }
+        return;
+    }
+    select.Reset();
+    SaveClock();
+}
+
+void Runtime::SaveClock() {
+    if (!virtual_clock_) return;
+    auto scope = group_commit_->BeginWrite(*runtime_db_);
+    auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(virtual_clock_->Now().time_since_epoch()).count();
+    runtime_db_->Prepare("INSERT INTO clock_state (id, now_ns) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET now_ns = ?1")
+        .BindAll(now_ns)
+        .Execute();
+    scope.Commit();
+}
+
+void Runtime::BuildRouters() {
+    control_ = std::make_unique<ControlPlane>(
+        CARDSIM_VERSION, *clock_, virtual_clock_, metrics_,
+        [this] {
+            nlohmann::json services = nlohmann::json::object();
+            for (const auto& [name, port] : bound_ports_) services[name] = shutting_down_ ? "stopping" : "running";
+            services["store"] = options_.ephemeral ? "running (in memory)" : "running";
+            return services;
+        },
+        [this] { SaveClock(); });
+    control_->AddResetHook({"metrics", [this] { metrics_.Reset(); }});
+
+    for (core::Router* router : {&aws_router_, &platform_router_, &fakes_router_}) {
+        // Every request gets a trace id (echoed on the reply), and replies wait for the group
+        // commit of the writes made while handling them: nothing is acknowledged before it is durable.
+        router->Use([this](core::Request& request, core::Respond& respond) {
+            std::string trace = core::EnsureTraceId(request, ids_);
+            respond = [this, trace, inner = std::move(respond)](core::Response response) {
+                response.headers.Set(core::kTraceHeader, trace);
+                group_commit_->AfterCommit(
+                    [inner, response = std::move(response)](bool committed) mutable {
+                        if (!committed)
+                            response = core::Response::Problem(500, "Internal Server Error",
+                                                               "the state change could not be made durable");
+                        inner(std::move(response));
+                    });
+            };
+        });
+        control_->AddRoutesTo(*router);
+    }
+}
+
+core::Status<> Runtime::Listen() {
+    http::ServerOptions so;
+    so.max_header_bytes = static_cast<std::uint32_t>(options_.max_header_bytes);
+    so.header_timeout = options_.header_timeout;
+    so.idle_timeout = options_.idle_timeout;
+    so.max_connections = options_.max_connections;
+    so.spool_dir = options_.ephemeral ? std::filesystem::temp_directory_path().string()
+                                      : (std::filesystem::path(options_.data_dir) / "tmp").string();
+    std::filesystem::create_directories(so.spool_dir);
+    server_ = std::make_unique<http::Server>(loop_, so);
+    // Signals are caught before the first "listening" line: whoever reacts to it may signal at once.
+    loop_.OnTerminationSignal([this](int signo) { BeginShutdown(signo); });
+    server_->OnRequest([this](const http::RequestRecord& r) { RecordRequest(r); });
+    const std::pair<const char*, std::pair<std::uint16_t, const core::Router*>> listeners[] = {
+        {"aws", {options_.aws_port, &aws_router_}},
+        {"platform", {options_.platform_port, &platform_router_}},
+        {"fakes", {options_.fakes_port, &fakes_router_}},
+    };
+    for (const auto& [name, spec] : listeners) {
+        auto port = server_->Listen(name, options_.bind, spec.first, *spec.second);
+        if (!port) return core::Fail(port.error());
+        bound_ports_[name] = *port;
+        std::cout << "listening " << name << " " << options_.bind << ":" << *port << std::endl;
+    }
+    spdlog::info("[serve] ready clock={} now={} data={}", clock::ToString(clock_->Mode()),
+                 core::FormatIso8601(clock_->Now()), options_.ephemeral ? ":memory:" : options_.data_dir);
+    return core::Ok();
+}
+
+void Runtime::RecordRequest(const http::RequestRecord& r) {
+    std::string route = r.route.empty() ? "unmatched" : r.route;
+    metrics_
+        .GetCounter("cardsim_http_requests_total",
+                    {{"listener", r.listener}, {"route", route}, {"method", r.method}, {"status", std::to_string(r.status)}},
+                    "HTTP requests answered, by listener, route, method and status")
+        .Add(1);
+    metrics_
+        .GetHistogram("cardsim_http_request_duration_seconds", {{"listener", r.listener}, {"route", route}},
+                      "Time from a request's head being read to its response being written")
+        .Record(r.latency);
+}
+
+void Runtime::BeginShutdown(int signal_number) {
+    if (shutting_down_) {
+        spdlog::warn("[serve] second signal {}: stopping now", signal_number);
+        loop_.Stop();
+        return;
+    }
+    shutting_down_ = true;
+    spdlog::info("[serve] signal {}: stopping (no new connections; in-flight requests finish)", signal_number);
+    server_->Shutdown(options_.shutdown_grace, [this] {
+        group_commit_->Flush();
+        spdlog::info("[serve] state flushed; bye");
+        loop_.Stop();
+    });
+}
+
+int Runtime::Run() {
+    try {
+        loop_.Run();
+    } catch (const std::exception& e) {
+        spdlog::critical("[serve] event loop failed: {}", e.what());
+        return kExitFailure;
+    }
+    group_commit_->Flush();
+    return kExitOk;
+}
+
+}  // namespace sim::app

@@ -1,0 +1,74 @@
+#pragma once
+// The composition root of `cardsim serve`: builds the loop, clock, stores, metrics, transport,
+// HTTP server and routers, wires the control plane, and runs until SIGINT/SIGTERM.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "sim/app/control_plane.hpp"
+#include "sim/app/serve_options.hpp"
+#include "sim/clock/clock.hpp"
+#include "sim/clock/virtual_clock.hpp"
+#include "sim/core/random.hpp"
+#include "sim/core/router.hpp"
+#include "sim/core/transport.hpp"
+#include "sim/http/asio_loop.hpp"
+#include "sim/http/client.hpp"
+#include "sim/http/server.hpp"
+#include "sim/metrics/registry.hpp"
+#include "sim/store/database.hpp"
+#include "sim/store/group_commit.hpp"
+
+namespace sim::app {
+
+/// Process exit codes (also listed by `cardsim --help`).
+enum ExitCode : int {
+    kExitOk = 0,          ///< success, or a graceful shutdown
+    kExitFailure = 1,     ///< a failure while running
+    kExitUsage = 2,       ///< bad command line or configuration
+    kExitStartup = 3,     ///< could not start: port in use, data directory not writable, ...
+};
+
+class Runtime {
+public:
+    /// Builds everything but binds nothing. Errors are startup errors (data dir, database).
+    static core::Result<std::unique_ptr<Runtime>> Create(const ServeOptions& options);
+    ~Runtime();
+
+    /// Binds the three listeners and prints "listening <name> <addr>:<port>" for each on stdout.
+    core::Status<> Listen();
+    /// Runs the event loop until a termination signal has drained the server; returns the exit code.
+    int Run();
+
+private:
+    explicit Runtime(const ServeOptions& options);
+    core::Status<> OpenStore();
+    void LoadOrSaveClock();
+    void SaveClock();
+    void BuildRouters();
+    void RecordRequest(const http::RequestRecord& record);
+    void BeginShutdown(int signal_number);
+
+    ServeOptions options_;
+    http::AsioLoop loop_;
+    std::unique_ptr<clock::Clock> clock_;
+    clock::VirtualClock* virtual_clock_ = nullptr;
+    core::IdGenerator ids_;
+    metrics::Registry metrics_;
+    std::unique_ptr<store::Database> runtime_db_;
+    std::unique_ptr<store::GroupCommit> group_commit_;
+    http::Client client_;
+    core::Transport transport_;
+    std::unique_ptr<ControlPlane> control_;
+    core::Router aws_router_;
+    core::Router platform_router_;
+    core::Router fakes_router_;
+    std::unique_ptr<http::Server> server_;
+    std::map<std::string, std::uint16_t> bound_ports_;
+    bool shutting_down_ = false;
+};
+
+}  // namespace sim::app

@@ -1,0 +1,43 @@
+#pragma once
+// Everything `cardsim serve` can be told, from flags or the --config JSON file (same names).
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/core/config.hpp"
+#include "sim/core/result.hpp"
+
+namespace sim::app {
+
+struct ServeOptions {
+    std::string bind = "127.0.0.1";
+    std::uint16_t aws_port = 4566;
+    std::uint16_t platform_port = 8080;
+    std::uint16_t fakes_port = 8090;
+    std::string data_dir = "./cardsim-data";
+    bool ephemeral = false;
+    std::string clock = "real";
+    std::string start_time = "2027-01-01T00:00:00Z";
+    std::uint64_t seed = 1;
+    std::string log_level = "info";
+    std::string config_file;
+    std::uint64_t max_connections = 10'000;
+    std::uint64_t max_header_bytes = 16 * 1024;
+    std::uint64_t max_body_bytes = 8 * 1024 * 1024;
+    std::chrono::milliseconds header_timeout{10'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::chrono::milliseconds shutdown_grace{1'500};
+    /// Service name -> base URL, for services replaced by a real one over TCP.
+    std::map<std::string, std::string> services;
+};
+
+/// The flag definitions bound to `options` (also used for --help).
+core::FlagSet ServeFlags(ServeOptions& options);
+
+/// Parses `cardsim serve` arguments: defaults, then --config FILE if given, then the flags.
+core::Result<ServeOptions> ParseServeOptions(const std::vector<std::string>& args);
+
+}  // namespace sim::app
