@@ -33,7 +33,7 @@ struct ServerOptions {
 struct RequestRecord {
     std::string listener;  ///< listener name ("aws", "platform", "fakes")
     std::string method;
-    std::string route;     ///< matched route pattern, or "" for unmatched/rejected requests
+    std::string route;  ///< matched route pattern, or "" for unmatched/rejected requests
     int status = 0;
     std::chrono::nanoseconds latency{0};  ///< head fully read -> response handed to the socket
 };
@@ -48,8 +48,8 @@ public:
     /// Binds `bind_address:port` (port 0 = any free port) and starts accepting; requests go to
     /// `router`, which must outlive the server. Returns the bound port, or an error naming the
     /// address (e.g. already in use).
-    core::Result<std::uint16_t> Listen(const std::string& name, const std::string& bind_address,
-                                       std::uint16_t port, const core::Router& router);
+    core::Result<std::uint16_t> Listen(const std::string& name, const std::string& bind_address, std::uint16_t port,
+                                       const core::Router& router);
 
     /// Called for every request answered (including 400/413/431 rejections).
     void OnRequest(std::function<void(const RequestRecord&)> observer);
