@@ -132,6 +132,13 @@ void Runtime::BuildRouters() {
         });
         control_->AddRoutesTo(*router);
     }
+    InstallAwsServices();
+}
+
+void Runtime::InstallAwsServices() {
+    // Port 4566 routes by X-Amz-Target, then SigV4 credential scope, else S3 (DESIGN, "Processes
+    // and ports"). Services with header- or content-type-predicated routes are installed first; S3's
+    // routes catch everything else, so S3 is installed last.
 }
 
 core::Status<> Runtime::Listen() {

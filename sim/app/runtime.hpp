@@ -49,6 +49,7 @@ private:
     void LoadOrSaveClock();
     void SaveClock();
     void BuildRouters();
+    void InstallAwsServices();
     void RecordRequest(const http::RequestRecord& record);
     void BeginShutdown(int signal_number);
 
