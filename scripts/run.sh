@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job: set-up (install what is missing, configure, build the binary), then run cardsim.
-# Arguments are passed to cardsim; without any, the default main job below runs.
+# Without arguments the default main job below runs; flags alone are added to it; arguments that
+# start with a command are passed to cardsim as they are.
 #   bash scripts/run.sh                          -> cardsim serve
-#   bash scripts/run.sh serve --clock virtual    -> cardsim serve --clock virtual
+#   bash scripts/run.sh --clock virtual          -> cardsim serve --clock virtual
+#   bash scripts/run.sh help serve               -> cardsim help serve
 # Set-up output goes to stderr, so stdout carries only cardsim's own (its "listening ..." lines).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -12,7 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 default_job=(serve)
 
 bash scripts/setup.sh cardsim >&2
-if (($# == 0)); then
-    set -- "${default_job[@]}"
+if (($# == 0)) || [[ "$1" == -* ]]; then
+    set -- "${default_job[@]}" "$@"
 fi
 exec build/cardsim "$@"

@@ -51,17 +51,16 @@ else
 fi
 
 # --- configure --------------------------------------------------------------------------------
-# Absolute paths inside the repository are hashed relative to it, so another clone (CI's) reuses the
-# cache of this one. The cache itself stays in ccache's default directory.
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
-
+# The top-level CMakeLists.txt compiles through ccache when it is installed (cache in ccache's
+# default directory). Configure only when build/ is not yet configured the way the tests need it
+# (Ninja, warnings as errors, no sanitizers: those live in build-asan/).
 cache="$build_dir/CMakeCache.txt"
 if [[ -f "$build_dir/build.ninja" && -f "$cache" ]] && grep -qx 'SIM_WERROR:BOOL=ON' "$cache" \
-        && grep -qx 'CMAKE_GENERATOR:INTERNAL=Ninja' "$cache"; then
+        && grep -qx 'SIM_SANITIZE:STRING=' "$cache" && grep -qx 'CMAKE_GENERATOR:INTERNAL=Ninja' "$cache"; then
     log "configure: $build_dir/ already configured"
 else
-    log "configure: cmake -S . -B $build_dir -G Ninja -DSIM_WERROR=ON"
-    cmake -S . -B "$build_dir" -G Ninja -DSIM_WERROR=ON
+    log "configure: cmake -S . -B $build_dir -G Ninja -DSIM_WERROR=ON -DSIM_SANITIZE="
+    cmake -S . -B "$build_dir" -G Ninja -DSIM_WERROR=ON -DSIM_SANITIZE=
 fi
 
 # --- build ------------------------------------------------------------------------------------

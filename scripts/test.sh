@@ -64,7 +64,6 @@ elif ((main_ran == 0)); then
     record "asan+ubsan build (build-asan/)" "SKIP (set-up failed)"
     record "ctest -L unit (build-asan/)" "SKIP (set-up failed)"
 else
-    export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
     # Halt on the first report, with a stack; leaks count as errors. Also set while building: the
     # GoogleTest discovery step runs the instrumented test executables.
     export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:print_summary=1"
