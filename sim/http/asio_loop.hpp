@@ -1,6 +1,11 @@
 #pragma once
 // The production EventLoop: Boost.Asio underneath, kept out of this header so no other module
 // sees Asio (CONVENTIONS: Beast and Asio headers stay inside sim/http's .cpp files).
+// Supported: thread-safe Post; RunReady from inside any handler (VirtualClock advancing while an
+// HTTP request is served) — posted tasks sit in a queue of our own, so RunReady never re-enters
+// io_context::run; real timers; SIGINT/SIGTERM. A task that throws is logged and the loop goes on.
+// Limitations: one thread only (Run on several threads is not supported); StartRealTimer and
+// CancelRealTimer are loop-thread only.
 
 #include <functional>
 #include <memory>

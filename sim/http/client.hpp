@@ -1,6 +1,15 @@
 #pragma once
 // HTTP/1.1 client behind core::Transport for services configured by URL: keep-alive connections
 // pooled per host:port and reused, a timeout per request, plain http:// only.
+// Supported: base URLs "http://host[:port][/path]" (the request target is appended to the path),
+// any method, request headers and body, HEAD, connect and request timeouts (504), refused/reset
+// connections and bad URLs (502), one retry on a fresh connection when a pooled one turns out to
+// have been closed by the peer before any response byte.
+// Limitations: no TLS; request and response bodies are held in memory (a Request::body_file is
+// read into memory before sending); no proxies; host names are resolved for every new connection.
+//
+// Threading: Send, the callbacks and destruction happen on the loop's thread. Callbacks of
+// requests still in flight when the Client is destroyed are dropped, never called.
 
 #include <chrono>
 #include <memory>
@@ -12,8 +21,11 @@
 namespace sim::http {
 
 struct ClientOptions {
+    /// TCP connect (after name resolution); over it: 504 with X-Cardsim-Transport-Error: timeout.
     std::chrono::milliseconds connect_timeout{5'000};
+    /// Writing the request plus reading the whole response; over it: 504, the connection is dropped.
     std::chrono::milliseconds request_timeout{30'000};
+    /// Idle keep-alive connections kept per host:port; extra ones are closed.
     std::size_t max_idle_per_host = 32;
 };
 

@@ -2,7 +2,15 @@
 // HTTP/1.1 server on Boost.Beast: several listeners on one AsioLoop, each bound to a Router.
 // Supported: keep-alive, pipelining (responses in request order), Expect: 100-continue, chunked
 // request bodies, HEAD, per-route body limits (413), header limit (431), malformed requests (400,
-// connection closed), header and idle timeouts, a connection cap, graceful shutdown.
+// connection closed), header and idle timeouts, a connection cap, graceful shutdown, request
+// bodies spooled to a file (RouteOptions::spool_body_to_file) and file-slice responses streamed
+// from disk (Response::body_file), handler exceptions answered 500 and logged.
+// Limitations: plain HTTP only (no TLS, no HTTP/2, no Upgrade); responses always carry
+// Content-Length (no chunked responses); request trailers are dropped; a client that disconnects
+// while its request is with a handler is only noticed when the answer is written; no Date header.
+//
+// Threading: everything here, including construction, Listen, Shutdown and destruction, runs on
+// the loop's thread (or while the loop is not running).
 
 #include <chrono>
 #include <cstdint>

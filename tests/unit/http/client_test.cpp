@@ -133,6 +133,32 @@ TEST(HttpClient, SlowServerGives504) {
     EXPECT_GE(std::chrono::steady_clock::now() - start, 180ms);
 }
 
+TEST(HttpClient, ConnectTimeoutGives504) {
+    // A listener that never accepts, its backlog full: further SYNs are dropped, connect hangs.
+    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(listener, 0), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    std::vector<int> fillers;
+    for (int i = 0; i < 4; ++i) {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        fillers.push_back(fd);
+    }
+    ClientOptions options;
+    options.connect_timeout = 200ms;
+    ClientFixture f(options);
+    Response r = f.Send("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), Make("GET", "/x"));
+    EXPECT_EQ(r.status, 504);
+    EXPECT_EQ(r.headers.Get("X-Cardsim-Transport-Error").value_or(""), "timeout");
+    for (int fd : fillers) ::close(fd);
+    ::close(listener);
+}
+
 TEST(HttpClient, BadUrlGives502) {
     ClientFixture f;
     for (const char* url : {"ftp://x:1", "http://", "http://host:notaport", "https://127.0.0.1:1"}) {
