@@ -1,6 +1,8 @@
 #include "sim/http/asio_loop.hpp"
 
 #include <atomic>
+#include <csignal>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -59,6 +61,23 @@ TEST(AsioLoop, ThrowingTaskDoesNotStopTheLoop) {
     LoopThread thread(loop);
     loop.Post([] { throw std::runtime_error("task failure"); });
     EXPECT_EQ(OnLoop(loop, [] { return 7; }), 7);
+}
+
+TEST(AsioLoop, DeliversTerminationSignalOnTheLoop) {
+    AsioLoop loop;
+    std::atomic<int> received{0};
+    std::atomic<bool> on_loop_thread{false};
+    std::atomic<std::thread::id> loop_thread_id{};
+    loop.OnTerminationSignal([&](int signo) {
+        on_loop_thread = std::this_thread::get_id() == loop_thread_id.load();
+        received = signo;
+    });
+    LoopThread thread(loop);
+    loop_thread_id = OnLoop(loop, [] { return std::this_thread::get_id(); });
+    ASSERT_EQ(::raise(SIGTERM), 0);  // without the handler installed this would end the process
+    ASSERT_TRUE(Eventually([&] { return received.load() != 0; }));
+    EXPECT_EQ(received.load(), SIGTERM);
+    EXPECT_TRUE(on_loop_thread.load());
 }
 
 TEST(AsioLoop, StopBeforeRunReturnsAtOnce) {
