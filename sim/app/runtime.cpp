@@ -1,5 +1,7 @@
 #include "sim/app/runtime.hpp"
 
+#include <stdlib.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -35,7 +37,16 @@ Runtime::Runtime(const ServeOptions& options)
       platform_router_(options.max_body_bytes),
       fakes_router_(options.max_body_bytes) {}
 
-Runtime::~Runtime() = default;
+Runtime::~Runtime() {
+    if (group_commit_) {
+        group_commit_->Flush();
+        if (s3_db_) group_commit_->Detach(*s3_db_);
+    }
+    if (!s3_temp_root_.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(s3_temp_root_, ec);
+    }
+}
 
 core::Result<std::unique_ptr<Runtime>> Runtime::Create(const ServeOptions& options) {
     std::unique_ptr<Runtime> rt(new Runtime(options));
@@ -48,7 +59,11 @@ core::Result<std::unique_ptr<Runtime>> Runtime::Create(const ServeOptions& optio
     }
     if (auto s = rt->OpenStore(); !s) return core::Fail(s.error());
     rt->LoadOrSaveClock();
-    rt->BuildRouters();
+    try {
+        rt->BuildRouters();
+    } catch (const std::exception& e) {  // an emulator could not open its state (data dir, database)
+        return core::Fail(core::Error::FailedPrecondition(e.what()));
+    }
     return rt;
 }
 
@@ -109,6 +124,7 @@ void Runtime::BuildRouters() {
             nlohmann::json services = nlohmann::json::object();
             for (const auto& [name, port] : bound_ports_) services[name] = shutting_down_ ? "stopping" : "running";
             services["store"] = options_.ephemeral ? "running (in memory)" : "running";
+            if (s3_engine_) services["s3"] = shutting_down_ ? "stopping" : "running";
             return services;
         },
         [this] { SaveClock(); });
@@ -139,6 +155,35 @@ void Runtime::InstallAwsServices() {
     // Port 4566 routes by X-Amz-Target, then SigV4 credential scope, else S3 (DESIGN, "Processes
     // and ports"). Services with header- or content-type-predicated routes are installed first; S3's
     // routes catch everything else, so S3 is installed last.
+    InstallS3();
+}
+
+void Runtime::InstallS3() {
+    std::filesystem::path root;
+    std::string db_path = ":memory:";
+    if (options_.ephemeral) {
+        std::string pattern = (std::filesystem::temp_directory_path() / "cardsim-s3-XXXXXX").string();
+        if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary S3 directory");
+        s3_temp_root_ = pattern;
+        root = pattern;
+    } else {
+        root = std::filesystem::path(options_.data_dir) / "s3";
+        std::filesystem::create_directories(root);
+        db_path = (std::filesystem::path(options_.data_dir) / "s3.db").string();
+    }
+    auto db = store::Database::Open(db_path);
+    if (!db) throw std::runtime_error("cannot open " + db_path + ": " + db.error().message);
+    s3_db_ = std::move(db).value();
+    aws::s3::engine::EngineOptions eo;
+    eo.root = root;
+    eo.seed = options_.seed;
+    s3_engine_ = std::make_unique<aws::s3::engine::S3Engine>(*s3_db_, *group_commit_, *clock_, eo);
+    group_commit_->Attach(*s3_db_);
+    aws::s3::api::S3ApiOptions ao;
+    ao.seed = options_.seed;
+    s3_api_ = std::make_unique<aws::s3::api::S3Api>(*s3_engine_, *clock_, ao);
+    s3_api_->Install(aws_router_);
+    control_->AddResetHook({"s3", [this] { s3_engine_->Reset(); }});
 }
 
 core::Status<> Runtime::Listen() {

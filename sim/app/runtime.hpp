@@ -10,6 +10,8 @@
 
 #include "sim/app/control_plane.hpp"
 #include "sim/app/serve_options.hpp"
+#include "sim/aws/s3/api/s3_api.hpp"
+#include "sim/aws/s3/engine/s3_engine.hpp"
 #include "sim/clock/clock.hpp"
 #include "sim/clock/virtual_clock.hpp"
 #include "sim/core/random.hpp"
@@ -50,6 +52,7 @@ private:
     void SaveClock();
     void BuildRouters();
     void InstallAwsServices();
+    void InstallS3();
     void RecordRequest(const http::RequestRecord& record);
     void BeginShutdown(int signal_number);
 
@@ -64,6 +67,11 @@ private:
     http::Client client_;
     core::Transport transport_;
     std::unique_ptr<ControlPlane> control_;
+    // S3: its own metadata database (s3.db) and body directory (<data-dir>/s3, a temp dir when ephemeral).
+    std::unique_ptr<store::Database> s3_db_;
+    std::string s3_temp_root_;
+    std::unique_ptr<aws::s3::engine::S3Engine> s3_engine_;
+    std::unique_ptr<aws::s3::api::S3Api> s3_api_;
     core::Router aws_router_;
     core::Router platform_router_;
     core::Router fakes_router_;

@@ -1,0 +1,80 @@
+#pragma once
+// S3 over REST-XML: turns HTTP requests into S3Engine calls and engine results into S3's wire
+// format (XML bodies, x-amz-* headers, XML errors with RequestId).
+//
+// Supported operations
+//   Buckets: CreateBucket (LocationConstraint), HeadBucket, ListBuckets, DeleteBucket,
+//     GetBucketLocation, PutBucketVersioning, GetBucketVersioning.
+//   Objects: PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject (metadata
+//     and tagging directives, x-amz-copy-source-if-* conditions), ListObjectsV2 (prefix,
+//     delimiter, start-after, continuation-token, max-keys, encoding-type=url, fetch-owner),
+//     ListObjects (v1, marker), ListObjectVersions, Put/Get/DeleteObjectTagging.
+//   Multipart: CreateMultipartUpload, UploadPart, UploadPartCopy (x-amz-copy-source-range),
+//     CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads.
+//   Addressing: path-style (`/bucket/key`) and virtual-hosted-style (`bucket.localhost:4566`,
+//     `bucket.s3.localhost:4566`, `bucket.s3[.region].amazonaws.com`).
+//   Bodies: streamed to and from files (large uploads are spooled by the HTTP layer); the
+//     `aws-chunked` content encoding with trailing checksums; Content-MD5 and x-amz-checksum-*
+//     (CRC32, CRC32C, CRC64NVME, SHA1, SHA256) verified (BadDigest) and returned on GET/HEAD with
+//     x-amz-checksum-mode: ENABLED; Range (206/416); conditional reads (If-Match, If-None-Match,
+//     If-Modified-Since, If-Unmodified-Since) and writes (If-None-Match: *, If-Match);
+//     response-* overrides on GET.
+//   Auth: SigV4 header signatures and presigned URLs verified against the configured credentials
+//     (SignatureDoesNotMatch, InvalidAccessKeyId); presigned expiry on the Clock (AccessDenied
+//     "Request has expired"). Unsigned requests are served (anonymous, like LocalStack).
+//
+// Limitations
+//   No ACLs, bucket policies, CORS, lifecycle, encryption, object lock, website, notifications,
+//   bucket tagging or POST-form uploads (NotImplemented). One owner for everything. GetObject by
+//   partNumber is not supported. Chunk signatures of aws-chunked bodies are not verified. Bodies
+//   are read and written on the event-loop thread (a 1 GiB upload blocks other requests while it
+//   is hashed and moved into place). EntityTooLarge is enforced on the decoded size (5 GiB).
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "sim/aws/s3/engine/s3_engine.hpp"
+#include "sim/clock/clock.hpp"
+#include "sim/core/message.hpp"
+#include "sim/core/random.hpp"
+#include "sim/core/router.hpp"
+
+namespace sim::aws::s3::api {
+
+struct S3ApiOptions {
+    /// Access key -> secret key used to verify signatures.
+    std::map<std::string, std::string> credentials = {{"test", "test"}, {"app-team", "app-team-secret"}};
+    /// Verify SigV4 signatures of signed requests (presigned URLs are always verified).
+    bool verify_signatures = true;
+    /// Bodies up to this size (with a Content-Length) are read into memory; larger ones are
+    /// spooled to a file by the HTTP layer.
+    std::uint64_t in_memory_body_bytes = 1024 * 1024;
+    /// Largest request body accepted (5 GiB of payload plus aws-chunked framing).
+    std::uint64_t max_body_bytes = 5ull * 1024 * 1024 * 1024 + 64ull * 1024 * 1024;
+    /// Seed of request ids.
+    std::uint64_t seed = 1;
+};
+
+class S3Api {
+public:
+    S3Api(engine::S3Engine& engine, clock::Clock& clock, S3ApiOptions options = {});
+
+    /// Adds S3's catch-all routes (install after every other AWS service).
+    void Install(core::Router& router);
+    /// Handles one request (answers synchronously).
+    void Handle(core::Request request, core::Respond respond);
+    core::Response HandleSync(core::Request& request);
+
+private:
+    struct Context;
+    core::Response Dispatch(Context& ctx);
+
+    engine::S3Engine& engine_;
+    clock::Clock& clock_;
+    S3ApiOptions options_;
+    core::IdGenerator ids_;
+};
+
+}  // namespace sim::aws::s3::api
