@@ -41,6 +41,7 @@ Runtime::~Runtime() {
     if (group_commit_) {
         group_commit_->Flush();
         if (s3_db_) group_commit_->Detach(*s3_db_);
+        if (sqs_db_) group_commit_->Detach(*sqs_db_);
     }
     if (!s3_temp_root_.empty()) {
         std::error_code ec;
@@ -124,6 +125,7 @@ void Runtime::BuildRouters() {
             nlohmann::json services = nlohmann::json::object();
             for (const auto& [name, port] : bound_ports_) services[name] = shutting_down_ ? "stopping" : "running";
             services["store"] = options_.ephemeral ? "running (in memory)" : "running";
+            if (sqs_engine_) services["sqs"] = shutting_down_ ? "stopping" : "running";
             if (s3_engine_) services["s3"] = shutting_down_ ? "stopping" : "running";
             return services;
         },
@@ -155,7 +157,25 @@ void Runtime::InstallAwsServices() {
     // Port 4566 routes by X-Amz-Target, then SigV4 credential scope, else S3 (DESIGN, "Processes
     // and ports"). Services with header- or content-type-predicated routes are installed first; S3's
     // routes catch everything else, so S3 is installed last.
+    InstallSqs();
     InstallS3();
+}
+
+void Runtime::InstallSqs() {
+    std::string path = options_.ephemeral ? ":memory:" : (std::filesystem::path(options_.data_dir) / "sqs.db").string();
+    auto db = store::Database::Open(path);
+    if (!db) throw std::runtime_error("cannot open " + path + ": " + db.error().message);
+    sqs_db_ = std::move(db).value();
+    group_commit_->Attach(*sqs_db_);
+    aws::sqs::EngineOptions eo;
+    eo.limits = options_.sqs_limits == "relaxed" ? aws::sqs::Limits::Relaxed() : aws::sqs::Limits::Strict();
+    eo.seed = options_.seed ^ 0x5351535f454e47ull;  // "SQS_ENG": ids independent of other components
+    sqs_engine_ = std::make_unique<aws::sqs::SqsEngine>(*clock_, *sqs_db_, *group_commit_, eo);
+    std::uint64_t max_body = options_.sqs_limits == "relaxed" ? std::max<std::uint64_t>(options_.max_body_bytes, 80ull << 20)
+                                                             : options_.max_body_bytes;
+    sqs_api_ = std::make_unique<aws::sqs::SqsApi>(*sqs_engine_, options_.seed ^ 0x5351535f415049ull, max_body);
+    sqs_api_->Install(aws_router_);
+    control_->AddResetHook({"sqs", [this] { sqs_engine_->Reset(); }});
 }
 
 void Runtime::InstallS3() {

@@ -10,6 +10,8 @@
 
 #include "sim/app/control_plane.hpp"
 #include "sim/app/serve_options.hpp"
+#include "sim/aws/sqs/api/sqs_api.hpp"
+#include "sim/aws/sqs/engine/engine.hpp"
 #include "sim/aws/s3/api/s3_api.hpp"
 #include "sim/aws/s3/engine/s3_engine.hpp"
 #include "sim/clock/clock.hpp"
@@ -52,6 +54,7 @@ private:
     void SaveClock();
     void BuildRouters();
     void InstallAwsServices();
+    void InstallSqs();
     void InstallS3();
     void RecordRequest(const http::RequestRecord& record);
     void BeginShutdown(int signal_number);
@@ -67,6 +70,10 @@ private:
     http::Client client_;
     core::Transport transport_;
     std::unique_ptr<ControlPlane> control_;
+    // SQS: its own database (sqs.db), engine and wire protocols.
+    std::unique_ptr<store::Database> sqs_db_;
+    std::unique_ptr<aws::sqs::SqsEngine> sqs_engine_;
+    std::unique_ptr<aws::sqs::SqsApi> sqs_api_;
     // S3: its own metadata database (s3.db) and body directory (<data-dir>/s3, a temp dir when ephemeral).
     std::unique_ptr<store::Database> s3_db_;
     std::string s3_temp_root_;

@@ -33,6 +33,9 @@ core::FlagSet ServeFlags(ServeOptions& o) {
     f.Millis("header-timeout", &o.header_timeout, "time a client has to send a whole request head");
     f.Millis("idle-timeout", &o.idle_timeout, "keep-alive connection closed after this long without a request");
     f.Millis("shutdown-grace", &o.shutdown_grace, "on SIGTERM, time in-flight requests get before being cut");
+    f.String("sqs-limits", &o.sqs_limits,
+             "SQS limits: strict (AWS's: 1 MiB messages, 10 entries a batch, 10 attributes, name rules) or relaxed",
+             {"strict", "relaxed"});
     f.StringMap("service", &o.services,
                 "NAME=URL: reach service NAME over HTTP at URL instead of the built-in one");
     return f;

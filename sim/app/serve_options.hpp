@@ -30,6 +30,8 @@ struct ServeOptions {
     std::chrono::milliseconds header_timeout{10'000};
     std::chrono::milliseconds idle_timeout{60'000};
     std::chrono::milliseconds shutdown_grace{1'500};
+    /// SQS limits: "strict" (AWS's) or "relaxed" (larger messages and batches for experiments).
+    std::string sqs_limits = "strict";
     /// Service name -> base URL, for services replaced by a real one over TCP.
     std::map<std::string, std::string> services;
 };
