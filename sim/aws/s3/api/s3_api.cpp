@@ -8,9 +8,12 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <optional>
 #include <stdexcept>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <spdlog/spdlog.h>
 
 #include "sim/aws/protocol/aws_request.hpp"
@@ -130,6 +133,81 @@ std::optional<std::string> ChecksumHeaderValue(const core::Headers& h, ChecksumA
 }
 
 std::string ChecksumElement(ChecksumAlgorithm a) { return "Checksum" + std::string(engine::ToString(a)); }
+
+
+/// Legacy S3 query authentication (SigV2: AWSAccessKeyId, Signature, Expires), which botocore and
+/// the CLI still produce for presigned URLs unless told to use SigV4.
+/// https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#RESTAuthenticationQueryStringAuth
+struct V2Verdict {
+    int status = 0;  // 0 = valid
+    std::string code;
+    std::string message;
+};
+
+V2Verdict VerifyPresignedV2(const core::Request& req, const std::vector<std::pair<std::string, std::string>>& query,
+                            const std::string& virtual_bucket, const std::map<std::string, std::string>& credentials,
+                            core::TimePoint now) {
+    auto param = [&](std::string_view name) -> std::optional<std::string> {
+        for (const auto& [k, v] : query)
+            if (k == name) return v;
+        return std::nullopt;
+    };
+    auto access_key = param("AWSAccessKeyId");
+    auto signature = param("Signature");
+    auto expires = param("Expires");
+    if (!access_key || !signature || !expires) {
+        return {400, "AuthorizationQueryParametersError",
+                "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"};
+    }
+    long long expires_at = 0;
+    try {
+        expires_at = std::stoll(*expires);
+    } catch (const std::exception&) {
+        return {403, "AccessDenied", "Invalid date (should be seconds since epoch): " + *expires};
+    }
+    if (std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() > expires_at) {
+        return {403, "AccessDenied", "Request has expired"};
+    }
+    auto secret = credentials.find(*access_key);
+    if (secret == credentials.end()) {
+        return {403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."};
+    }
+    static const std::vector<std::string> kSubresources = {
+        "acl", "delete", "lifecycle", "location", "logging", "notification", "partNumber", "policy",
+        "requestPayment", "response-cache-control", "response-content-disposition", "response-content-encoding",
+        "response-content-language", "response-content-type", "response-expires", "restore", "tagging", "torrent",
+        "uploadId", "uploads", "versionId", "versioning", "versions", "website"};
+    std::vector<std::pair<std::string, std::string>> sub;
+    for (const auto& [k, v] : query) {
+        if (std::find(kSubresources.begin(), kSubresources.end(), k) != kSubresources.end()) sub.emplace_back(k, v);
+    }
+    std::sort(sub.begin(), sub.end());
+    std::string resource = virtual_bucket.empty() ? std::string(req.Path()) : "/" + virtual_bucket + std::string(req.Path());
+    for (std::size_t i = 0; i < sub.size(); ++i) {
+        resource += i == 0 ? '?' : '&';
+        resource += sub[i].first;
+        if (!sub[i].second.empty()) resource += "=" + sub[i].second;
+    }
+    std::vector<std::pair<std::string, std::string>> amz;
+    for (const auto& [name, value] : req.headers.fields()) {
+        if (core::StartsWithIgnoreCase(name, "x-amz-")) amz.emplace_back(Lower(name), value);
+    }
+    std::sort(amz.begin(), amz.end());
+    std::string to_sign = req.method + "\n" + std::string(req.headers.Get("Content-MD5").value_or("")) + "\n" +
+                          std::string(req.headers.Get("Content-Type").value_or("")) + "\n" + *expires + "\n";
+    for (const auto& [name, value] : amz) to_sign += name + ":" + value + "\n";
+    to_sign += resource;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha1(), secret->second.data(), static_cast<int>(secret->second.size()),
+         reinterpret_cast<const unsigned char*>(to_sign.data()), to_sign.size(), mac, &len);
+    if (engine::Base64Encode(std::string_view(reinterpret_cast<const char*>(mac), len)) != *signature) {
+        return {403, "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided. Check your key and "
+                "signing method."};
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -407,6 +485,10 @@ core::Response S3Api::HandleSync(core::Request& req) {
 
         // Authentication: presigned URLs always, header signatures unless turned off.
         bool presigned = ctx.Has("X-Amz-Signature");
+        if (!presigned && ctx.Has("Signature") && ctx.Has("AWSAccessKeyId")) {
+            auto v2 = VerifyPresignedV2(req, ctx.query, host_bucket, options_.credentials, clock_.Now());
+            if (v2.status != 0) response = ctx.Error(v2.status, v2.code, v2.message);
+        }
         if (presigned || (options_.verify_signatures && req.headers.Has("Authorization"))) {
             auto verdict = protocol::VerifySigV4(
                 req,
@@ -753,9 +835,12 @@ core::Response S3Api::Dispatch(Context& ctx) {
         bool v2 = ctx.Param("list-type") == "2";
         if (!v2 && !ctx.query.empty()) {
             for (const auto& [k, v] : ctx.query) {
-                static const std::vector<std::string> kV1 = {"prefix", "delimiter", "marker", "max-keys",
-                                                             "encoding-type"};
-                if (std::find(kV1.begin(), kV1.end(), k) == kV1.end()) return not_implemented();
+                static const std::vector<std::string> kV1 = {"prefix",         "delimiter", "marker",  "max-keys",
+                                                             "encoding-type",  "x-id",      "Expires", "Signature",
+                                                             "AWSAccessKeyId"};
+                if (std::find(kV1.begin(), kV1.end(), k) == kV1.end() && !k.starts_with("X-Amz-")) {
+                    return not_implemented();
+                }
             }
         }
         engine::ListQuery q{prefix, delimiter, "", max_keys};
@@ -1027,9 +1112,10 @@ core::Response S3Api::Dispatch(Context& ctx) {
             }
             return resp;
         }
-        if (!ctx.query.empty() && !ctx.Has("X-Amz-Signature")) {
-            for (const auto& [k, v] : ctx.query) {
-                if (!k.starts_with("X-Amz-") && !k.starts_with("x-id")) return not_implemented();
+        for (const auto& [k, v] : ctx.query) {
+            static const std::vector<std::string> kAuth = {"AWSAccessKeyId", "Signature", "Expires", "x-id"};
+            if (!k.starts_with("X-Amz-") && std::find(kAuth.begin(), kAuth.end(), k) == kAuth.end()) {
+                return not_implemented();
             }
         }
         engine::PutObjectInput in;
