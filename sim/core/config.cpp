@@ -44,6 +44,16 @@ Result<std::string> JsonScalarText(std::string_view flag, const nlohmann::json& 
                                        v.dump()));
 }
 
+/// File values that are JSON strings or numbers go through the command-line parser `set_text`.
+std::function<Status<>(const nlohmann::json&)> FromJsonScalar(const std::string& name,
+                                                             std::function<Status<>(std::string_view)> set_text) {
+    return [name, set_text = std::move(set_text)](const nlohmann::json& v) -> Status<> {
+        auto text = JsonScalarText(name, v);
+        if (!text) return Fail(text.error());
+        return set_text(*text);
+    };
+}
+
 }  // namespace
 
 void FlagSet::String(std::string name, std::string* out, std::string help, std::vector<std::string> choices) {
@@ -59,11 +69,7 @@ void FlagSet::String(std::string name, std::string* out, std::string help, std::
         *out = std::string(v);
         return Ok();
     };
-    f.set_json = [name, set = f.set_text](const nlohmann::json& v) -> Status<> {
-        auto text = JsonScalarText(name, v);
-        if (!text) return Fail(text.error());
-        return set(*text);
-    };
+    f.set_json = FromJsonScalar(name, f.set_text);
     flags_.push_back(std::move(f));
 }
 
@@ -79,11 +85,7 @@ void FlagSet::UInt(std::string name, std::uint64_t* out, std::string help, std::
         *out = *n;
         return Ok();
     };
-    f.set_json = [name, set = f.set_text](const nlohmann::json& v) -> Status<> {
-        auto text = JsonScalarText(name, v);
-        if (!text) return Fail(text.error());
-        return set(*text);
-    };
+    f.set_json = FromJsonScalar(name, f.set_text);
     flags_.push_back(std::move(f));
 }
 
@@ -99,11 +101,7 @@ void FlagSet::Port(std::string name, std::uint16_t* out, std::string help) {
         *out = static_cast<std::uint16_t>(*n);
         return Ok();
     };
-    f.set_json = [name, set = f.set_text](const nlohmann::json& v) -> Status<> {
-        auto text = JsonScalarText(name, v);
-        if (!text) return Fail(text.error());
-        return set(*text);
-    };
+    f.set_json = FromJsonScalar(name, f.set_text);
     flags_.push_back(std::move(f));
 }
 
@@ -119,11 +117,7 @@ void FlagSet::Millis(std::string name, std::chrono::milliseconds* out, std::stri
         *out = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
         return Ok();
     };
-    f.set_json = [name, set = f.set_text](const nlohmann::json& v) -> Status<> {
-        auto text = JsonScalarText(name, v);
-        if (!text) return Fail(text.error());
-        return set(*text);
-    };
+    f.set_json = FromJsonScalar(name, f.set_text);
     flags_.push_back(std::move(f));
 }
 
