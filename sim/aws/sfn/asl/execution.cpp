@@ -1087,7 +1087,7 @@ struct Execution::Impl {
 
     void Finish(ExecutionStatus status, const char* event, RuntimeError e) {
         if (execution_timer) CancelTimerId(execution_timer);
-        AbortFrame(*root, false);
+        AbortFrame(*root, true);
         Event(root.get(), event, Json{{"error", e.error}, {"cause", e.cause}});
         owner.status_ = status;
         owner.error_ = e.error;
