@@ -1,6 +1,8 @@
 #include "sim/aws/sqs/api/sqs_api.hpp"
 
 #include <charconv>
+#include <cstring>
+#include <set>
 #include <functional>
 #include <unordered_map>
 
@@ -409,7 +411,7 @@ struct SqsApi::Impl {
 
     std::string Queue(const Json& in, const Ctx& ctx) const {
         auto url = Str(in, "QueueUrl");
-        if (!url) {
+        if (!url || url->empty()) {
             if (!ctx.path_queue.empty()) return ctx.path_queue;
             Missing("QueueUrl");
         }
