@@ -201,11 +201,25 @@ private:
                                    std::to_string(limit) + " bytes for this route");
         }
         body_limit_ = limit;
+        const bool expects_continue =
+            msg.version() >= 11 && beast::iequals(msg[bhttp::field::expect], "100-continue");
         if (head_parser_->is_done()) {
             head_parser_.reset();
-            return Dispatch();
+            if (!expects_continue) return Dispatch();
+            // A request that expects 100-continue but has no body still gets the interim response:
+            // botocore (AWSConnection.request) reuses the status line of an "early" final response
+            // for the next 100-continue request on the same keep-alive connection and then hangs.
+            phase_ = Phase::kBody;
+            stream_.expires_after(state_->options.idle_timeout);
+            asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                              [self = shared_from_this()](const ErrorCode& wec, std::size_t) {
+                                  if (wec) return self->Close();
+                                  self->stream_.expires_never();
+                                  self->Dispatch();
+                              });
+            return;
         }
-        if (msg.version() >= 11 && beast::iequals(msg[bhttp::field::expect], "100-continue")) {
+        if (expects_continue) {
             phase_ = Phase::kBody;
             stream_.expires_after(state_->options.idle_timeout);
             asio::async_write(

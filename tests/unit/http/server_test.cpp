@@ -212,6 +212,19 @@ TEST(HttpServer, SendsContinueOnlyWhenLimitsPass) {
     EXPECT_TRUE(too_big.WaitClosed());
 }
 
+TEST(HttpServer, SendsContinueBeforeAnsweringABodilessRequestThatExpectsIt) {
+    TestServer server;
+    Socket socket(server.port());
+    ASSERT_TRUE(socket.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n"));
+    auto interim = socket.ReadReply();
+    ASSERT_TRUE(interim);
+    EXPECT_EQ(interim->status, 100);
+    auto reply = socket.ReadReply();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 200);
+    EXPECT_EQ(reply->body, "");
+}
+
 TEST(HttpServer, AcceptsChunkedRequestBody) {
     TestServer server;
     Socket socket(server.port());
