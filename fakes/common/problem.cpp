@@ -1,0 +1,184 @@
+#include "fakes/common/problem.hpp"
+
+#include <chrono>
+
+namespace sim::fakes::common {
+
+int StatusOf(core::ErrorKind kind) {
+    switch (kind) {
+        case core::ErrorKind::kInvalidArgument: return 400;
+        case core::ErrorKind::kNotFound: return 404;
+        case core::ErrorKind::kAlreadyExists:
+        case core::ErrorKind::kConflict: return 409;
+        case core::ErrorKind::kFailedPrecondition: return 422;
+        case core::ErrorKind::kPermissionDenied: return 403;
+        case core::ErrorKind::kResourceExhausted: return 429;
+        case core::ErrorKind::kUnavailable: return 503;
+        case core::ErrorKind::kInternal: return 500;
+    }
+    return 500;
+}
+
+core::Response FieldProblem(int status, std::string_view field, std::string_view reason) {
+    std::string detail = field.empty() ? std::string(reason) : std::string(field) + ": " + std::string(reason);
+    nlohmann::json body = {{"type", "about:blank"},
+                           {"title", std::string(core::ReasonPhrase(status))},
+                           {"status", status},
+                           {"detail", detail},
+                           {"field", std::string(field)},
+                           {"reason", std::string(reason)}};
+    core::Response r = core::Response::Json(status, body);
+    r.headers.Set("Content-Type", "application/problem+json");
+    return r;
+}
+
+core::Response ToResponse(const ModelError& error) { return FieldProblem(StatusOf(error.kind), error.field, error.reason); }
+
+JsonReader::JsonReader(std::string_view body) {
+    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        json_ = nlohmann::json::object();
+        return;
+    }
+    json_ = nlohmann::json::parse(body, nullptr, false);
+    if (json_.is_discarded()) {
+        json_ = nlohmann::json::object();
+        error_ = ModelError::Invalid("body", "is not valid JSON");
+    } else if (!json_.is_object()) {
+        json_ = nlohmann::json::object();
+        error_ = ModelError::Invalid("body", "must be a JSON object");
+    }
+}
+
+JsonReader::JsonReader(const nlohmann::json& object, std::string prefix) : prefix_(std::move(prefix)) {
+    if (object.is_object()) {
+        json_ = object;
+    } else {
+        json_ = nlohmann::json::object();
+        std::string name = prefix_.empty() ? "body" : prefix_.substr(0, prefix_.size() - 1);
+        error_ = ModelError::Invalid(name, "must be a JSON object");
+    }
+}
+
+core::Response JsonReader::problem() const {
+    return error_ ? ToResponse(*error_) : FieldProblem(400, "", "bad request");
+}
+
+bool JsonReader::Has(std::string_view field) const {
+    auto it = json_.find(std::string(field));
+    return it != json_.end() && !it->is_null();
+}
+
+void JsonReader::Reject(std::string_view field, std::string reason) {
+    if (!error_) error_ = ModelError::Invalid(Name(field), std::move(reason));
+}
+
+const nlohmann::json* JsonReader::Find(std::string_view field, bool required) {
+    auto it = json_.find(std::string(field));
+    if (it == json_.end() || it->is_null()) {
+        if (required) Reject(field, "is required");
+        return nullptr;
+    }
+    return &*it;
+}
+
+std::string JsonReader::String(std::string_view field, bool required, std::size_t max_length) {
+    const nlohmann::json* v = Find(field, required);
+    if (!v) return {};
+    if (!v->is_string()) {
+        Reject(field, "must be a string");
+        return {};
+    }
+    std::string s = v->get<std::string>();
+    if (required && s.empty()) {
+        Reject(field, "must not be empty");
+        return {};
+    }
+    if (s.size() > max_length) {
+        Reject(field, "must be at most " + std::to_string(max_length) + " bytes");
+        return {};
+    }
+    return s;
+}
+
+std::optional<std::int64_t> JsonReader::OptInt(std::string_view field, std::int64_t min, std::int64_t max) {
+    const nlohmann::json* v = Find(field, false);
+    if (!v) return std::nullopt;
+    if (!v->is_number_integer()) {
+        Reject(field, "must be an integer");
+        return std::nullopt;
+    }
+    if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+        Reject(field, "is out of range");
+        return std::nullopt;
+    }
+    std::int64_t n = v->get<std::int64_t>();
+    if (n < min || n > max) {
+        Reject(field, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        return std::nullopt;
+    }
+    return n;
+}
+
+std::int64_t JsonReader::Int(std::string_view field, std::int64_t min, std::int64_t max) {
+    if (!Find(field, true)) return 0;
+    return OptInt(field, min, max).value_or(0);
+}
+
+std::string JsonReader::Enum(std::string_view field, const std::vector<std::string>& choices,
+                             std::optional<std::string> fallback) {
+    bool required = !fallback.has_value();
+    std::string s = String(field, required);
+    if (failed()) return {};
+    if (s.empty() && fallback) return *fallback;
+    for (const auto& c : choices)
+        if (c == s) return s;
+    std::string list;
+    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+    Reject(field, "must be one of " + list);
+    return {};
+}
+
+nlohmann::json JsonReader::Object(std::string_view field, bool required) {
+    const nlohmann::json* v = Find(field, required);
+    if (!v) return nlohmann::json::object();
+    if (!v->is_object()) {
+        Reject(field, "must be a JSON object");
+        return nlohmann::json::object();
+    }
+    return *v;
+}
+
+nlohmann::json JsonReader::Array(std::string_view field, bool required) {
+    const nlohmann::json* v = Find(field, required);
+    if (!v) return nlohmann::json::array();
+    if (!v->is_array()) {
+        Reject(field, "must be a JSON array");
+        return nlohmann::json::array();
+    }
+    return *v;
+}
+
+std::string JsonReader::Date(std::string_view field, bool required) {
+    std::string s = String(field, required, 10);
+    if (failed() || s.empty()) return s;
+    if (!IsDate(s)) {
+        Reject(field, "must be a date YYYY-MM-DD");
+        return {};
+    }
+    return s;
+}
+
+bool IsDate(std::string_view t) {
+    if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;
+    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+        if (t[i] < '0' || t[i] > '9') return false;
+    int y = std::stoi(std::string(t.substr(0, 4)));
+    int m = std::stoi(std::string(t.substr(5, 2)));
+    int d = std::stoi(std::string(t.substr(8, 2)));
+    if (m < 1 || m > 12 || d < 1) return false;
+    std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+                                    std::chrono::day{static_cast<unsigned>(d)}};
+    return ymd.ok();
+}
+
+}  // namespace sim::fakes::common
