@@ -3,6 +3,8 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -42,6 +44,7 @@ Runtime::~Runtime() {
         group_commit_->Flush();
         if (s3_db_) group_commit_->Detach(*s3_db_);
         if (sqs_db_) group_commit_->Detach(*sqs_db_);
+        if (sfn_db_) group_commit_->Detach(*sfn_db_);
     }
     if (!s3_temp_root_.empty()) {
         std::error_code ec;
@@ -127,6 +130,7 @@ void Runtime::BuildRouters() {
             services["store"] = options_.ephemeral ? "running (in memory)" : "running";
             if (sqs_engine_) services["sqs"] = shutting_down_ ? "stopping" : "running";
             if (s3_engine_) services["s3"] = shutting_down_ ? "stopping" : "running";
+            if (sfn_engine_) services["stepfunctions"] = shutting_down_ ? "stopping" : "running";
             return services;
         },
         [this] { SaveClock(); });
@@ -157,8 +161,43 @@ void Runtime::InstallAwsServices() {
     // Port 4566 routes by X-Amz-Target, then SigV4 credential scope, else S3 (DESIGN, "Processes
     // and ports"). Services with header- or content-type-predicated routes are installed first; S3's
     // routes catch everything else, so S3 is installed last.
+    // Emulators that call other AWS services (Step Functions' integrations) reach them as clients
+    // through the transport's "aws" service: this router, in-process.
+    if (!transport_.Knows("aws"))
+        transport_.RegisterInProcess("aws", [this](core::Request r, core::Respond d) { aws_router_.Handle(std::move(r), std::move(d)); });
     InstallSqs();
+    InstallSfn();
     InstallS3();
+}
+
+void Runtime::InstallSfn() {
+    std::string path = options_.ephemeral ? ":memory:" : (std::filesystem::path(options_.data_dir) / "sfn.db").string();
+    auto db = store::Database::Open(path);
+    if (!db) throw std::runtime_error("cannot open " + path + ": " + db.error().message);
+    sfn_db_ = std::move(db).value();
+    group_commit_->Attach(*sfn_db_);
+    aws::sfn::engine::EngineOptions eo;
+    eo.seed = options_.seed ^ 0x53464e5f454e47ull;  // "SFN_ENG"
+    std::string mock_file = options_.sfn_mock_config;
+    if (mock_file.empty()) {
+        if (const char* env = ::getenv("SFN_MOCK_CONFIG")) mock_file = env;
+    }
+    if (!mock_file.empty()) {
+        std::ifstream in(mock_file);
+        if (!in) throw std::runtime_error("--sfn-mock-config: cannot read " + mock_file);
+        std::stringstream text;
+        text << in.rdbuf();
+        auto mocks = aws::sfn::engine::MockConfig::Parse(text.str());
+        if (!mocks) throw std::runtime_error("--sfn-mock-config " + mock_file + ": " + mocks.error().message);
+        eo.mocks = std::make_shared<aws::sfn::engine::MockConfig>(std::move(mocks).value());
+    }
+    sfn_integrations_ = std::make_unique<aws::sfn::engine::TransportIntegrations>(
+        loop_, transport_, &client_, sfn_functions_, sfn_batch_tasks_, eo.account_id, options_.seed ^ 0x53464e5f494e54ull);
+    sfn_engine_ = std::make_unique<aws::sfn::engine::SfnEngine>(loop_, *clock_, *sfn_db_, *group_commit_,
+                                                                 sfn_integrations_.get(), eo);
+    sfn_api_ = std::make_unique<aws::sfn::api::SfnApi>(*sfn_engine_, options_.seed ^ 0x53464e5f415049ull);
+    sfn_api_->Install(aws_router_);
+    control_->AddResetHook({"stepfunctions", [this] { sfn_engine_->Reset(); }});
 }
 
 void Runtime::InstallSqs() {

@@ -14,6 +14,9 @@
 #include "sim/aws/sqs/engine/engine.hpp"
 #include "sim/aws/s3/api/s3_api.hpp"
 #include "sim/aws/s3/engine/s3_engine.hpp"
+#include "sim/aws/sfn/api/sfn_api.hpp"
+#include "sim/aws/sfn/engine/engine.hpp"
+#include "sim/aws/sfn/engine/transport_integrations.hpp"
 #include "sim/clock/clock.hpp"
 #include "sim/clock/virtual_clock.hpp"
 #include "sim/core/random.hpp"
@@ -56,6 +59,7 @@ private:
     void InstallAwsServices();
     void InstallSqs();
     void InstallS3();
+    void InstallSfn();
     void RecordRequest(const http::RequestRecord& record);
     void BeginShutdown(int signal_number);
 
@@ -79,6 +83,14 @@ private:
     std::string s3_temp_root_;
     std::unique_ptr<aws::s3::engine::S3Engine> s3_engine_;
     std::unique_ptr<aws::s3::api::S3Api> s3_api_;
+    // Step Functions: its own database (sfn.db), engine and integrations, and the registries of
+    // in-process functions and batch tasks (by ECS task-definition family) that Task states call.
+    std::unique_ptr<store::Database> sfn_db_;
+    aws::sfn::engine::FunctionRegistry sfn_functions_;
+    aws::sfn::engine::BatchTaskRegistry sfn_batch_tasks_;
+    std::unique_ptr<aws::sfn::engine::TransportIntegrations> sfn_integrations_;
+    std::unique_ptr<aws::sfn::engine::SfnEngine> sfn_engine_;
+    std::unique_ptr<aws::sfn::api::SfnApi> sfn_api_;
     core::Router aws_router_;
     core::Router platform_router_;
     core::Router fakes_router_;

@@ -38,6 +38,9 @@ core::FlagSet ServeFlags(ServeOptions& o) {
              {"strict", "relaxed"});
     f.StringMap("service", &o.services,
                 "NAME=URL: reach service NAME over HTTP at URL instead of the built-in one");
+    f.String("sfn-mock-config", &o.sfn_mock_config,
+             "Step Functions Local MockConfigFile.json: executions started as <stateMachineArn>#<TestCase> get "
+             "mocked Task results (default: $SFN_MOCK_CONFIG)");
     return f;
 }
 

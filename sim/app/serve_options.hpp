@@ -34,6 +34,8 @@ struct ServeOptions {
     std::string sqs_limits = "strict";
     /// Service name -> base URL, for services replaced by a real one over TCP.
     std::map<std::string, std::string> services;
+    /// Step Functions Local MockConfigFile.json (also $SFN_MOCK_CONFIG); empty: no mocks.
+    std::string sfn_mock_config;
 };
 
 /// The flag definitions bound to `options` (also used for --help).
