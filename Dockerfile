@@ -16,8 +16,9 @@ RUN CARDSIM_SKIP_TEST_TOOLS=1 CARDSIM_JOBS="$(nproc)" bash scripts/setup.sh card
 
 # --- runtime stage -------------------------------------------------------------------------------
 FROM debian:12-slim
-# The shared libraries the binary links (Boost is header-only here): SQLite, spdlog and its fmt,
-# OpenSSL's libcrypto. libstdc++6/libgcc-s1 are already in the base image.
+# The shared libraries the binary links (ldd: libsqlite3, libspdlog, libfmt, libstdc++, libgcc_s;
+# Boost is header-only here) plus libssl3 for libcrypto, which the build requires (find_package
+# OpenSSL Crypto) for SigV4. libstdc++6/libgcc-s1 are already in the base image.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libsqlite3-0 libspdlog1.10 libfmt9 libssl3 \
  && rm -rf /var/lib/apt/lists/* \

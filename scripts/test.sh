@@ -9,8 +9,10 @@
 #
 # Usage: bash scripts/test.sh [extra ctest args for phases 2 and 4, e.g. -R Sqs]
 # Environment: CARDSIM_JOBS=N (default 2), CARDSIM_SKIP_ASAN=1 (skip phases 3-4, for a quick local run)
+# Phase functions are called through run_phase, which shellcheck cannot follow.
+# shellcheck disable=SC2317
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 jobs="${CARDSIM_JOBS:-2}"
 asan_dir=build-asan
