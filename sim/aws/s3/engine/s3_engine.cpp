@@ -226,7 +226,8 @@ std::pair<std::string, std::string> BodyWriter::Finish() {
 // --- engine --------------------------------------------------------------------------------------
 
 struct S3Engine::Row {
-    static ObjectVersion Read(const store::Statement& st, const S3Engine& engine) {
+    /// `full`: also decode content headers, metadata and tags (listings do not need them).
+    static ObjectVersion Read(const store::Statement& st, const S3Engine& engine, bool full = true) {
         ObjectVersion v;
         v.bucket = st.Text(1);
         v.key = st.Text(2);
@@ -236,8 +237,10 @@ struct S3Engine::Row {
         v.size = static_cast<std::uint64_t>(st.Int64(6));
         v.etag = st.Text(7);
         v.last_modified = FromNs(st.Int64(8));
-        DecodeMeta(st.Text(9), v.content, v.metadata);
-        v.tags = DecodePairs(st.Text(10));
+        if (full) {
+            DecodeMeta(st.Text(9), v.content, v.metadata);
+            v.tags = DecodePairs(st.Text(10));
+        }
         if (!st.IsNull(11)) {
             if (auto a = ParseChecksumAlgorithm(st.Text(11))) {
                 v.checksum = StoredChecksum{*a, st.Text(12), st.Int64(13) != 0};
@@ -696,7 +699,7 @@ S3Result<ListPage> S3Engine::ListObjects(const std::string& bucket, const ListQu
                 done = true;
                 break;
             }
-            page.objects.push_back(Row::Read(st, *this));
+            page.objects.push_back(Row::Read(st, *this, /*full=*/false));
             page.next_marker = key;
             ++count;
         }
@@ -783,7 +786,7 @@ S3Result<VersionPage> S3Engine::ListObjectVersions(const std::string& bucket, co
                 done = true;
                 break;
             }
-            ObjectVersion v = Row::Read(st, *this);
+            ObjectVersion v = Row::Read(st, *this, /*full=*/false);
             page.next_key_marker = v.key;
             page.next_version_id_marker = v.version_id;
             page.versions.push_back(std::move(v));

@@ -209,6 +209,7 @@ struct ListQuery {
 
 struct ListPage {
     /// Objects and common prefixes in key order (a common prefix has an empty ObjectVersion::bucket).
+    /// Listed objects carry no content headers, metadata or tags (not decoded for listings).
     std::vector<ObjectVersion> objects;
     std::vector<std::string> common_prefixes;
     bool truncated = false;
