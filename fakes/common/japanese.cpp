@@ -55,6 +55,18 @@ std::string EncodeUtf8(std::u32string_view text) {
     return out;
 }
 
+std::string TruncateUtf8(std::string_view text, std::size_t max_chars) {
+    std::u32string cps = DecodeUtf8(text);
+    if (cps.size() > max_chars) cps.resize(max_chars);
+    return EncodeUtf8(cps);
+}
+
+std::string ValidUtf8(std::string_view text) {
+    bool ascii = true;
+    for (char c : text) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    return ascii ? std::string(text) : EncodeUtf8(DecodeUtf8(text));
+}
+
 namespace {
 
 // U+FF61..U+FF9D half-width forms -> full-width.

@@ -15,6 +15,11 @@ namespace sim::fakes::common {
 std::u32string DecodeUtf8(std::string_view text);
 std::string EncodeUtf8(std::u32string_view text);
 
+/// At most `max_chars` code points of `text` (never cutting a character); invalid bytes -> U+FFFD.
+std::string TruncateUtf8(std::string_view text, std::size_t max_chars);
+/// `text` with invalid UTF-8 replaced by U+FFFD, so it can go into JSON.
+std::string ValidUtf8(std::string_view text);
+
 /// The matching form of a name (see above). "ﾊﾝｼｬ ｲﾁﾛｳ" and "はんしゃ いちろう" -> "ハンシャイチロウ".
 std::string NormalizeName(std::string_view text);
 /// NormalizeName plus small kana -> large and long-vowel marks removed.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "fakes/common/japanese.hpp"
 #include "sim/core/pan_mask.hpp"
 
 namespace sim::fakes::common {
@@ -18,7 +19,10 @@ const char* KindName(JournalKind k) {
 }  // namespace
 
 std::string JournalBody(std::string_view body) {
-    std::string out(body.substr(0, Journal::kMaxBodyBytes));
+    // Cut on a character boundary and keep the text valid UTF-8 (it is served as JSON).
+    std::size_t n = std::min(body.size(), Journal::kMaxBodyBytes);
+    while (n < body.size() && n > 0 && (static_cast<unsigned char>(body[n]) & 0xC0) == 0x80) --n;
+    std::string out = ValidUtf8(body.substr(0, n));
     core::MaskPansInPlace(out);
     return out;
 }
@@ -47,6 +51,7 @@ std::uint64_t Journal::Append(JournalEntry entry) {
     entry.seq = next_seq_++;
     entry.request_body = JournalBody(entry.request_body);
     entry.response_body = JournalBody(entry.response_body);
+    entry.path = ValidUtf8(entry.path);
     core::MaskPansInPlace(entry.path);
     entries_.push_back(std::move(entry));
     while (entries_.size() > capacity_) entries_.pop_front();

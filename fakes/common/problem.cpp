@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "fakes/common/japanese.hpp"
+
 namespace sim::fakes::common {
 
 int StatusOf(core::ErrorKind kind) {
@@ -20,13 +22,16 @@ int StatusOf(core::ErrorKind kind) {
 }
 
 core::Response FieldProblem(int status, std::string_view field, std::string_view reason) {
-    std::string detail = field.empty() ? std::string(reason) : std::string(field) + ": " + std::string(reason);
+    std::string detail = ValidUtf8(field.empty() ? std::string(reason) : std::string(field) + ": " + std::string(reason));
+    std::string title(core::ReasonPhrase(status));
+    if (title.empty() || title == "Unknown") title = status >= 500 ? "Server Error" : "Client Error";
+    if (status == 410) title = "Gone";
     nlohmann::json body = {{"type", "about:blank"},
-                           {"title", std::string(core::ReasonPhrase(status))},
+                           {"title", title},
                            {"status", status},
                            {"detail", detail},
-                           {"field", std::string(field)},
-                           {"reason", std::string(reason)}};
+                           {"field", ValidUtf8(field)},
+                           {"reason", ValidUtf8(reason)}};
     core::Response r = core::Response::Json(status, body);
     r.headers.Set("Content-Type", "application/problem+json");
     return r;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fakes/common/japanese.hpp"
 #include "fakes/common/support.hpp"
 #include "sim/core/pan_mask.hpp"
 
@@ -240,8 +241,8 @@ ModelResult<Authorization> PaymentProcessor::Authorize(const AuthorizeInput& in)
     auth.amount = in.amount;
     auth.last4 = in.pan.substr(in.pan.size() - 4);
     auth.network = in.pan[0] == '3' ? Network::kJcb : Network::kVisa;
-    auth.merchant_name = in.merchant_name.substr(0, 25);
-    auth.merchant_city = in.merchant_city.substr(0, 13);
+    auth.merchant_name = common::TruncateUtf8(in.merchant_name, 25);
+    auth.merchant_city = common::TruncateUtf8(in.merchant_city, 13);
     auth.merchant_country = in.merchant_country;
     auth.merchant_id = in.merchant_id.empty() ? MerchantId(in.merchant_name) : in.merchant_id;
     auth.mcc = in.mcc;
@@ -462,8 +463,8 @@ ModelResult<Posting> PaymentProcessor::ForcePost(const ForcePostInput& in) {
     p.amount = in.amount;
     p.txn_at = clock_.Now();
     p.merchant_id = in.merchant_id.empty() ? MerchantId(in.merchant_name) : in.merchant_id;
-    p.merchant_name = in.merchant_name.substr(0, 25);
-    p.merchant_city = in.merchant_city.substr(0, 13);
+    p.merchant_name = common::TruncateUtf8(in.merchant_name, 25);
+    p.merchant_city = common::TruncateUtf8(in.merchant_city, 13);
     p.merchant_country = in.merchant_country;
     p.mcc = in.mcc;
     p.rrn = ZeroPad(ids_.random().Below(1'000'000'000'000ull), 12);
