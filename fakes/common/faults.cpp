@@ -144,7 +144,7 @@ ModelResult<FaultRule> ParseFaultRule(const nlohmann::json& body) {
         if (!ReadDuration(*c, "reorder_window", "callbacks.", &rule.reorder_window, &err)) return core::Fail(err);
     }
     if (auto n = body.find("count"); n != body.end() && !n->is_null()) {
-        if (!n->is_number_unsigned() || n->get<std::uint64_t>() == 0)
+        if (!n->is_number_integer() || n->get<std::int64_t>() <= 0)
             return core::Fail(ModelError::Invalid("count", "must be a positive integer"));
         rule.remaining = n->get<std::uint64_t>();
     }
