@@ -10,17 +10,16 @@
 #include <optional>
 #include <string>
 
+#include "sim/aws/lambda/engine/function_registry.hpp"
 #include "sim/aws/sfn/engine/types.hpp"
 #include "sim/core/result.hpp"
 
 namespace sim::aws::sfn::engine {
 
 /// A failed task: the error name Retry/Catch match (e.g. "SQS.QueueDoesNotExist",
-/// "States.Http.StatusCode.404", "Lambda.ResourceNotFoundException") and its cause.
-struct TaskFailure {
-    std::string error;
-    std::string cause;
-};
+/// "States.Http.StatusCode.404", "Lambda.ResourceNotFoundException") and its cause. The same type
+/// as a failed in-process function's, so functions answer Task states directly.
+using TaskFailure = lambda::FunctionError;
 
 using TaskOutcome = core::Result<Json, TaskFailure>;
 using TaskCallback = std::function<void(TaskOutcome)>;

@@ -63,20 +63,6 @@ core::Request AwsRequest(const std::string& trace) {
 
 }  // namespace
 
-const FunctionRegistry::Function* FunctionRegistry::Find(std::string_view name) const {
-    if (StartsWith(name, "arn:")) {
-        // arn:aws:lambda:<region>:<account>:function:<name>[:qualifier]
-        auto pos = name.find(":function:");
-        if (pos == std::string_view::npos) return nullptr;
-        name = name.substr(pos + 10);
-    }
-    if (auto it = functions_.find(name); it != functions_.end()) return &it->second;
-    if (auto colon = name.find(':'); colon != std::string_view::npos) {
-        if (auto it = functions_.find(name.substr(0, colon)); it != functions_.end()) return &it->second;
-    }
-    return nullptr;
-}
-
 const BatchTaskRegistry::BatchTask* BatchTaskRegistry::Find(std::string_view td) const {
     if (auto slash = td.rfind('/'); StartsWith(td, "arn:") && slash != std::string_view::npos) td = td.substr(slash + 1);
     if (auto colon = td.find(':'); colon != std::string_view::npos) td = td.substr(0, colon);
@@ -220,8 +206,7 @@ void TransportIntegrations::HttpInvoke(const TaskRequest& request, TaskCallback 
 
 void TransportIntegrations::Function(const TaskRequest& request, std::string_view name, bool optimized,
                                      TaskCallback done) {
-    const FunctionRegistry::Function* fn = functions_.Find(name);
-    if (!fn) {
+    if (!functions_.Find(name)) {
         return Later(std::move(done), core::Fail(TaskFailure{"Lambda.ResourceNotFoundException",
                                                              "Function not found: " + std::string(name)}));
     }
@@ -230,8 +215,8 @@ void TransportIntegrations::Function(const TaskRequest& request, std::string_vie
                                  ? request.parameters["Payload"]
                                  : Json::object();
     // Run the function on a later loop turn: Invoke must not answer from inside itself.
-    loop_.Post([fn = *fn, payload = std::move(payload), optimized, done = std::move(done)]() mutable {
-        fn(payload, [optimized, done = std::move(done)](TaskOutcome outcome) {
+    loop_.Post([this, name = std::string(name), payload = std::move(payload), optimized, done = std::move(done)]() mutable {
+        functions_.Invoke(name, payload, [optimized, done = std::move(done)](TaskOutcome outcome) {
             if (!outcome || !optimized) return done(std::move(outcome));
             done(Json{{"ExecutedVersion", "$LATEST"}, {"Payload", std::move(outcome).value()}, {"StatusCode", 200}});
         });

@@ -43,18 +43,8 @@
 
 namespace sim::aws::sfn::engine {
 
-/// In-process functions by name (a later issue builds Lambda on it). A function receives its
-/// payload and must call `done` exactly once (it may do so later, on the loop).
-class FunctionRegistry {
-public:
-    using Function = std::function<void(const Json& payload, TaskCallback done)>;
-    void Register(const std::string& name, Function fn) { functions_[name] = std::move(fn); }
-    /// By name, "name:qualifier" or a function ARN "arn:aws:lambda:<r>:<acct>:function:<name>[:q]".
-    const Function* Find(std::string_view name_or_arn) const;
-
-private:
-    std::map<std::string, Function, std::less<>> functions_;
-};
+/// In-process functions by name: the registry the Lambda emulator serves (sim/aws/lambda).
+using FunctionRegistry = lambda::FunctionRegistry;
 
 /// In-process batch tasks by ECS task-definition family (the statement batch's steps). A task gets
 /// the RunTask parameters (Overrides included) and calls `done` when it has finished.

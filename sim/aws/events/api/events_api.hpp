@@ -1,0 +1,41 @@
+#pragma once
+// EventBridge wire protocol (JSON 1.1, `X-Amz-Target: AWSEvents.<Operation>`) on the AWS edge
+// over the EventsEngine.
+//
+// Supported operations: PutRule, DescribeRule, ListRules, DeleteRule, EnableRule, DisableRule,
+// PutTargets, RemoveTargets, ListTargetsByRule, PutEvents, TestEventPattern.
+//  - ScheduleExpression: rate(...) and six-field cron(...) with ?, L, W, #, ranges, lists and
+//    increments (UTC), fired on the clock; EventPattern: the full pattern language.
+//  - Targets: SQS queues, Step Functions state machines (StartExecution) and registered in-process
+//    functions (arn:aws:lambda:...:function:<name>); Input, InputPath, InputTransformer,
+//    RetryPolicy, DeadLetterConfig, SqsParameters.MessageGroupId.
+//  - Errors: ValidationException, ResourceNotFoundException, InvalidEventPatternException,
+//    LimitExceededException (per-target problems in FailedEntries), UnknownOperationException,
+//    SerializationException.
+//
+// Limitations: only the default event bus (no CreateEventBus, archives, replays, API
+// destinations, connections, partner sources); rules and targets live in memory (not kept across
+// a restart); ListRules/ListTargetsByRule return everything in one page; tags are not stored;
+// signatures are not verified and RoleArn is stored, never assumed.
+
+#include <memory>
+
+#include "sim/aws/events/engine/events_engine.hpp"
+#include "sim/core/router.hpp"
+
+namespace sim::aws::events {
+
+class EventsApi {
+public:
+    EventsApi(EventsEngine& engine, std::uint64_t seed);
+    ~EventsApi();
+    /// Adds the `X-Amz-Target: AWSEvents.*` route (before any catch-all).
+    void Install(core::Router& router);
+    void Handle(core::Request request, core::Respond respond);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sim::aws::events

@@ -1,0 +1,272 @@
+#include "sim/aws/events/engine/events_engine.hpp"
+
+#include <algorithm>
+
+namespace sim::aws::events {
+
+namespace {
+core::Failure<EventsError> Err(EventsErrorCode code, std::string message) { return core::Fail(EventsError{code, std::move(message)}); }
+
+bool ValidName(const std::string& name) {
+    if (name.empty() || name.size() > 64) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+    });
+}
+}  // namespace
+
+struct EventsEngine::Rule {
+    RuleInfo info;
+    std::optional<ScheduleExpression> schedule;
+    std::optional<EventPattern> pattern;
+    std::vector<Target> targets;
+    clock::TimerId timer = 0;
+    core::TimePoint anchor;
+};
+
+EventsEngine::EventsEngine(clock::Clock& clock, TargetDelivery& delivery, EventsOptions options)
+    : clock_(clock), delivery_(delivery), options_(std::move(options)), ids_(options_.seed) {}
+
+EventsEngine::~EventsEngine() { Reset(); }
+
+void EventsEngine::Reset() {
+    for (auto& [key, r] : rules_)
+        if (r->timer) clock_.Cancel(r->timer);
+    rules_.clear();
+}
+
+std::string EventsEngine::NormalizeBus(const std::string& bus) const {
+    if (bus.empty()) return "default";
+    if (auto slash = bus.rfind("event-bus/"); slash != std::string::npos) return bus.substr(slash + 10);
+    return bus;
+}
+
+EventsEngine::Rule* EventsEngine::Find(const std::string& name, const std::string& bus) const {
+    auto it = rules_.find(NormalizeBus(bus) + "/" + name);
+    return it == rules_.end() ? nullptr : it->second.get();
+}
+
+EventsResult<EventsEngine::Rule*> EventsEngine::Require(const std::string& name, const std::string& bus) const {
+    if (Rule* r = Find(name, bus)) return r;
+    return Err(EventsErrorCode::kResourceNotFound, "Rule " + name + " does not exist on EventBus " + NormalizeBus(bus) + ".");
+}
+
+EventsResult<std::string> EventsEngine::PutRule(const PutRuleRequest& req) {
+    std::string bus = NormalizeBus(req.event_bus);
+    if (bus != "default")
+        return Err(EventsErrorCode::kResourceNotFound, "Event bus " + bus + " does not exist.");
+    if (!ValidName(req.name))
+        return Err(EventsErrorCode::kValidation, "1 validation error detected: Value '" + req.name +
+                                                     "' at 'name' failed to satisfy constraint: Member must satisfy "
+                                                     "regular expression pattern: [\\.\\-_A-Za-z0-9]+");
+    if (!req.schedule_expression && !req.event_pattern)
+        return Err(EventsErrorCode::kValidation, "Parameter(s) EventPattern and ScheduleExpression cannot be both null.");
+    std::optional<ScheduleExpression> schedule;
+    std::optional<EventPattern> pattern;
+    if (req.schedule_expression) {
+        auto s = ScheduleExpression::Parse(*req.schedule_expression);
+        if (!s) return Err(EventsErrorCode::kValidation, "Parameter ScheduleExpression is not valid. " + s.error().message);
+        schedule = std::move(s).value();
+    }
+    if (req.event_pattern) {
+        auto p = EventPattern::Parse(*req.event_pattern);
+        if (!p) return Err(EventsErrorCode::kInvalidEventPattern, "Event pattern is not valid. Reason: " + p.error().message);
+        pattern = std::move(p).value();
+    }
+    std::string key = bus + "/" + req.name;
+    auto& slot = rules_[key];
+    bool created = !slot;
+    if (created) slot = std::make_unique<Rule>();
+    Rule& r = *slot;
+    if (created) {
+        r.info.name = req.name;
+        r.info.event_bus = bus;
+        r.info.arn = "arn:aws:events:" + options_.region + ":" + options_.account_id + ":rule/" + req.name;
+    }
+    bool schedule_changed = created || r.info.schedule_expression != req.schedule_expression.value_or("");
+    r.info.schedule_expression = req.schedule_expression.value_or("");
+    r.info.event_pattern = req.event_pattern.value_or("");
+    r.info.description = req.description;
+    r.info.role_arn = req.role_arn;
+    if (req.enabled) r.info.enabled = *req.enabled;
+    r.schedule = std::move(schedule);
+    r.pattern = std::move(pattern);
+    if (schedule_changed) r.anchor = clock_.Now();
+    Arm(r);
+    return r.info.arn;
+}
+
+void EventsEngine::Arm(Rule& r) {
+    if (r.timer) clock_.Cancel(r.timer);
+    r.timer = 0;
+    r.info.next_fire.reset();
+    if (!r.schedule || !r.info.enabled) return;
+    // A rate rule fires one period after it was created (or its schedule last changed), then every
+    // period; a cron rule at its next matching UTC minute.
+    auto next = r.schedule->NextAfter(clock_.Now(), *TimeZone::Utc(), r.anchor + r.schedule->rate());
+    if (!next) return;
+    r.info.next_fire = next;
+    std::string key = r.info.event_bus + "/" + r.info.name;
+    r.timer = clock_.Schedule(*next, [this, key] { Fire(key); });
+}
+
+void EventsEngine::Fire(const std::string& key) {
+    auto it = rules_.find(key);
+    if (it == rules_.end()) return;
+    Rule& r = *it->second;
+    r.timer = 0;
+    ++firings_;
+    Json event = {{"version", "0"},
+                  {"id", ids_.Uuid()},
+                  {"detail-type", "Scheduled Event"},
+                  {"source", "aws.events"},
+                  {"account", options_.account_id},
+                  {"time", core::FormatIso8601(std::chrono::floor<std::chrono::seconds>(clock_.Now()))},
+                  {"region", options_.region},
+                  {"resources", Json::array({r.info.arn})},
+                  {"detail", Json::object()}};
+    Dispatch(r, event);
+    Arm(r);
+}
+
+void EventsEngine::Dispatch(Rule& r, const Json& event) {
+    for (const auto& t : r.targets) {
+        auto input = RenderInput(t, event, r.info.name, r.info.arn);
+        if (!input) continue;
+        delivery_.Deliver(t, std::move(input).value(), {"RULE_ARN", r.info.arn});
+    }
+}
+
+EventsResult<RuleInfo> EventsEngine::DescribeRule(const std::string& name, const std::string& bus) const {
+    auto r = Require(name, bus);
+    if (!r) return core::Fail(r.error());
+    return (*r)->info;
+}
+
+std::vector<RuleInfo> EventsEngine::ListRules(const std::string& prefix, const std::string& bus) const {
+    std::vector<RuleInfo> out;
+    std::string b = NormalizeBus(bus);
+    for (const auto& [key, r] : rules_)
+        if (r->info.event_bus == b && r->info.name.rfind(prefix, 0) == 0) out.push_back(r->info);
+    return out;
+}
+
+EventsResult<core::Unit> EventsEngine::DeleteRule(const std::string& name, const std::string& bus, bool force) {
+    Rule* r = Find(name, bus);
+    if (!r) return core::Unit{};  // AWS: deleting a rule that does not exist succeeds
+    if (!r->targets.empty() && !force)
+        return Err(EventsErrorCode::kValidation, "Rule can't be deleted since it has targets.");
+    if (r->timer) clock_.Cancel(r->timer);
+    rules_.erase(r->info.event_bus + "/" + r->info.name);
+    return core::Unit{};
+}
+
+EventsResult<core::Unit> EventsEngine::SetRuleEnabled(const std::string& name, const std::string& bus, bool enabled) {
+    auto r = Require(name, bus);
+    if (!r) return core::Fail(r.error());
+    if ((*r)->info.enabled != enabled) {
+        (*r)->info.enabled = enabled;
+        if (enabled) (*r)->anchor = clock_.Now();
+        Arm(**r);
+    }
+    return core::Unit{};
+}
+
+EventsResult<std::vector<TargetFailure>> EventsEngine::PutTargets(const std::string& rule, const std::string& bus,
+                                                                  const std::vector<Target>& targets) {
+    auto r = Require(rule, bus);
+    if (!r) return core::Fail(r.error());
+    if (targets.empty()) return Err(EventsErrorCode::kValidation, "Targets must contain at least one target.");
+    std::vector<TargetFailure> failures;
+    for (const auto& t : targets) {
+        auto fail = [&](std::string code, std::string message) { failures.push_back({t.id, std::move(code), std::move(message)}); };
+        if (t.id.empty() || t.id.size() > 64) {
+            fail("ValidationException", "Target Id must be 1 to 64 characters.");
+            continue;
+        }
+        if (auto s = ValidateTargetArn(t.arn); !s) {
+            fail("ValidationException", s.error().message);
+            continue;
+        }
+        if (!t.dead_letter_arn.empty() && KindOf(t.dead_letter_arn) != TargetKind::kSqs) {
+            fail("ValidationException", "DeadLetterConfig Arn must be an SQS queue ARN.");
+            continue;
+        }
+        int given = (t.input ? 1 : 0) + (t.input_path ? 1 : 0) + (t.input_transformer ? 1 : 0);
+        if (given > 1) {
+            fail("ValidationException", "Only one of Input, InputPath, or InputTransformer must be provided.");
+            continue;
+        }
+        if (t.input && Json::parse(*t.input, nullptr, false).is_discarded()) {
+            fail("ValidationException", "Input is not valid JSON text.");
+            continue;
+        }
+        auto& list = (*r)->targets;
+        auto it = std::find_if(list.begin(), list.end(), [&](const Target& x) { return x.id == t.id; });
+        if (it != list.end()) *it = t;
+        else if (list.size() >= 5) fail("LimitExceededException", "The requested resource exceeds the maximum number allowed (5 targets).");
+        else list.push_back(t);
+    }
+    return failures;
+}
+
+EventsResult<std::vector<TargetFailure>> EventsEngine::RemoveTargets(const std::string& rule, const std::string& bus,
+                                                                     const std::vector<std::string>& ids) {
+    auto r = Require(rule, bus);
+    if (!r) return core::Fail(r.error());
+    std::vector<TargetFailure> failures;
+    auto& list = (*r)->targets;
+    for (const auto& id : ids) {
+        auto it = std::find_if(list.begin(), list.end(), [&](const Target& x) { return x.id == id; });
+        if (it == list.end()) failures.push_back({id, "ResourceNotFoundException", "Target " + id + " does not exist."});
+        else list.erase(it);
+    }
+    return failures;
+}
+
+EventsResult<std::vector<Target>> EventsEngine::ListTargetsByRule(const std::string& rule, const std::string& bus) const {
+    auto r = Require(rule, bus);
+    if (!r) return core::Fail(r.error());
+    return (*r)->targets;
+}
+
+std::vector<PutEventsResult> EventsEngine::PutEvents(const std::vector<PutEventsEntry>& entries) {
+    std::vector<PutEventsResult> out;
+    for (const auto& e : entries) {
+        PutEventsResult res;
+        auto detail = Json::parse(e.detail.empty() ? "{}" : e.detail, nullptr, false);
+        std::string bus = NormalizeBus(e.event_bus);
+        if (e.source.empty()) res = {"", "InvalidArgument", "Parameter Source is not valid. Reason: Source is a required argument."};
+        else if (e.detail_type.empty()) res = {"", "InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is a required argument."};
+        else if (detail.is_discarded() || !detail.is_object()) res = {"", "MalformedDetail", "Detail is malformed."};
+        else if (bus != "default") res = {"", "NotFound", "Event bus " + bus + " does not exist."};
+        if (!res.error_code.empty()) {
+            out.push_back(res);
+            continue;
+        }
+        res.event_id = ids_.Uuid();
+        Json event = {{"version", "0"},
+                      {"id", res.event_id},
+                      {"detail-type", e.detail_type},
+                      {"source", e.source},
+                      {"account", options_.account_id},
+                      {"time", core::FormatIso8601(std::chrono::floor<std::chrono::seconds>(e.time.value_or(clock_.Now())))},
+                      {"region", options_.region},
+                      {"resources", e.resources},
+                      {"detail", detail}};
+        for (auto& [key, r] : rules_)
+            if (r->info.enabled && r->pattern && r->info.event_bus == bus && r->pattern->Matches(event)) Dispatch(*r, event);
+        out.push_back(res);
+    }
+    return out;
+}
+
+EventsResult<bool> EventsEngine::TestEventPattern(const std::string& pattern, const std::string& event) const {
+    auto p = EventPattern::Parse(pattern);
+    if (!p) return Err(EventsErrorCode::kInvalidEventPattern, "Event pattern is not valid. Reason: " + p.error().message);
+    auto e = Json::parse(event, nullptr, false);
+    if (e.is_discarded() || !e.is_object()) return Err(EventsErrorCode::kValidation, "Parameter Event is not valid.");
+    return p->Matches(e);
+}
+
+}  // namespace sim::aws::events

@@ -1,0 +1,122 @@
+#pragma once
+// EventBridge rules on the default event bus: scheduled rules (rate/cron, fired at their exact
+// times on the Clock) and event-pattern rules (matched by PutEvents), with targets delivered by
+// TargetDelivery. Pure engine: no wire format.
+//
+// State is in memory on the loop thread (rules and targets do not survive a restart).
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/aws/events/engine/event_pattern.hpp"
+#include "sim/aws/events/engine/schedule.hpp"
+#include "sim/aws/events/engine/targets.hpp"
+#include "sim/clock/clock.hpp"
+#include "sim/core/random.hpp"
+
+namespace sim::aws::events {
+
+enum class EventsErrorCode { kValidation, kResourceNotFound, kInvalidEventPattern, kLimitExceeded };
+struct EventsError {
+    EventsErrorCode code = EventsErrorCode::kValidation;
+    std::string message;
+};
+template <typename T>
+using EventsResult = core::Result<T, EventsError>;
+
+struct EventsOptions {
+    std::string account_id = "000000000000";
+    std::string region = "us-east-1";
+    std::uint64_t seed = 1;
+};
+
+struct PutRuleRequest {
+    std::string name;
+    std::string event_bus = "default";
+    std::optional<std::string> schedule_expression;
+    std::optional<std::string> event_pattern;
+    std::optional<bool> enabled;  ///< unset keeps the current state (ENABLED for a new rule)
+    std::string description;
+    std::string role_arn;
+};
+
+struct RuleInfo {
+    std::string name;
+    std::string arn;
+    std::string event_bus;
+    std::string schedule_expression;
+    std::string event_pattern;
+    bool enabled = true;
+    std::string description;
+    std::string role_arn;
+    std::optional<core::TimePoint> next_fire;
+};
+
+struct PutEventsEntry {
+    std::string source;
+    std::string detail_type;
+    std::string detail;  ///< JSON object text
+    std::vector<std::string> resources;
+    std::string event_bus = "default";
+    std::optional<core::TimePoint> time;
+};
+struct PutEventsResult {
+    std::string event_id;      ///< empty when the entry failed
+    std::string error_code;
+    std::string error_message;
+};
+struct TargetFailure {
+    std::string target_id;
+    std::string error_code;
+    std::string error_message;
+};
+
+class EventsEngine {
+public:
+    EventsEngine(clock::Clock& clock, TargetDelivery& delivery, EventsOptions options = {});
+    ~EventsEngine();
+    EventsEngine(const EventsEngine&) = delete;
+    EventsEngine& operator=(const EventsEngine&) = delete;
+
+    EventsResult<std::string> PutRule(const PutRuleRequest& request);
+    EventsResult<RuleInfo> DescribeRule(const std::string& name, const std::string& bus) const;
+    std::vector<RuleInfo> ListRules(const std::string& prefix, const std::string& bus) const;
+    /// A rule with targets cannot be deleted (ValidationException) unless `force`.
+    EventsResult<core::Unit> DeleteRule(const std::string& name, const std::string& bus, bool force);
+    EventsResult<core::Unit> SetRuleEnabled(const std::string& name, const std::string& bus, bool enabled);
+    /// Adds or replaces targets by id; per-target problems are returned, the others applied.
+    EventsResult<std::vector<TargetFailure>> PutTargets(const std::string& rule, const std::string& bus,
+                                                        const std::vector<Target>& targets);
+    EventsResult<std::vector<TargetFailure>> RemoveTargets(const std::string& rule, const std::string& bus,
+                                                           const std::vector<std::string>& ids);
+    EventsResult<std::vector<Target>> ListTargetsByRule(const std::string& rule, const std::string& bus) const;
+    std::vector<PutEventsResult> PutEvents(const std::vector<PutEventsEntry>& entries);
+    /// Validates a pattern and matches it against an event's JSON text (TestEventPattern).
+    EventsResult<bool> TestEventPattern(const std::string& pattern, const std::string& event) const;
+
+    /// Wipes every rule (POST /_sim/reset).
+    void Reset();
+    std::uint64_t Firings() const { return firings_; }
+    const std::string& AccountId() const { return options_.account_id; }
+
+private:
+    struct Rule;
+    Rule* Find(const std::string& name, const std::string& bus) const;
+    EventsResult<Rule*> Require(const std::string& name, const std::string& bus) const;
+    void Arm(Rule& rule);
+    void Fire(const std::string& key);
+    void Dispatch(Rule& rule, const Json& event);
+    std::string NormalizeBus(const std::string& bus) const;
+
+    clock::Clock& clock_;
+    TargetDelivery& delivery_;
+    EventsOptions options_;
+    core::IdGenerator ids_;
+    std::map<std::string, std::unique_ptr<Rule>> rules_;  // by "bus/name"
+    std::uint64_t firings_ = 0;
+};
+
+}  // namespace sim::aws::events
