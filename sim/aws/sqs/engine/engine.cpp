@@ -200,6 +200,7 @@ struct SqsEngine::Queue {
     std::list<Waiter> waiters;
     clock::TimerId wake_timer = 0;
     std::int64_t wake_at = 0;
+    bool watched = false;  ///< an in-process consumer wants availability notifications
 };
 
 struct SqsEngine::MoveTask {
@@ -1267,6 +1268,7 @@ void SqsEngine::ReceiveMessage(const std::string& queue, const ReceiveRequest& r
     int wait = request.wait_seconds.value_or(q.wait_s);
     if (!messages.empty() || wait == 0) {
         tx.Finish();
+        if (q.watched) ArmWake(q);  // received messages come back when their visibility ends
         return done(std::move(messages));
     }
     tx.Finish();
@@ -1294,7 +1296,8 @@ void SqsEngine::ReceiveMessage(const std::string& queue, const ReceiveRequest& r
 }
 
 void SqsEngine::ArmWake(Queue& q) {
-    if (q.waiters.empty() || q.pending.empty()) {
+    bool listening = q.watched && availability_listener_;
+    if ((q.waiters.empty() && !listening) || q.pending.empty()) {
         if (q.wake_timer) clock_.Cancel(q.wake_timer);
         q.wake_timer = 0;
         return;
@@ -1314,7 +1317,16 @@ void SqsEngine::ArmWake(Queue& q) {
 
 void SqsEngine::ServeWaiters(std::int64_t queue_id) {
     Queue* q = FindById(queue_id);
-    if (!q || q->waiters.empty()) return;
+    if (!q) return;
+    if (q->watched && availability_listener_) {
+        // Tell in-process consumers (they receive on a later loop turn); long polls are served below.
+        Promote(*q, NowMs());  // due messages become ready, so the wake timer moves on
+        if (q->waiters.empty()) ArmWake(*q);
+        availability_listener_(q->name);
+        q = FindById(queue_id);
+        if (!q) return;
+    }
+    if (q->waiters.empty()) return;
     std::vector<std::pair<ReceiveCallback, std::vector<ReceivedMessage>>> answers;
     Tx tx(*this);
     Maintain(tx, *q);
@@ -1329,6 +1341,18 @@ void SqsEngine::ServeWaiters(std::int64_t queue_id) {
     tx.Finish();
     ArmWake(*q);
     for (auto& [cb, msgs] : answers) cb(std::move(msgs));
+}
+
+void SqsEngine::SetAvailabilityListener(std::function<void(const std::string& queue)> listener) {
+    availability_listener_ = std::move(listener);
+}
+
+SqsStatus SqsEngine::WatchQueue(const std::string& name, bool watched) {
+    auto q = Require(name);
+    if (!q) return SqsFail(q.error().code, q.error().message);
+    (*q)->watched = watched;
+    ArmWake(**q);
+    return SqsOk();
 }
 
 std::size_t SqsEngine::WaitingReceives() const {

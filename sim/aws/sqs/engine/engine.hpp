@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -104,6 +105,14 @@ public:
     SqsResult<std::vector<InspectedMessage>> InspectMessages(const std::string& queue);
     /// Wipes all queues and messages (POST /_sim/reset). Pending long polls complete empty.
     void Reset();
+    /// In-process consumers (Lambda event source mappings): `listener(queue)` runs whenever
+    /// messages of a watched queue may have become receivable — after a send or a visibility change
+    /// is committed, and when a delay or visibility timeout ends (a clock timer) — so consumers
+    /// receive at once instead of polling. It runs synchronously at the end of an engine call:
+    /// it must not call the engine itself (post to the loop instead).
+    void SetAvailabilityListener(std::function<void(const std::string& queue)> listener);
+    /// Turns notifications for `name` on or off (kQueueDoesNotExist when unknown).
+    SqsStatus WatchQueue(const std::string& name, bool watched);
     /// Number of waiting long polls over all queues (tests).
     std::size_t WaitingReceives() const;
 
@@ -166,6 +175,7 @@ private:
     std::int64_t next_queue_id_ = 1;
     std::uint64_t next_waiter_id_ = 1;
     std::vector<std::unique_ptr<MoveTask>> move_tasks_;
+    std::function<void(const std::string& queue)> availability_listener_;
 };
 
 }  // namespace sim::aws::sqs
