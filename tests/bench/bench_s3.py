@@ -286,7 +286,11 @@ def main():
             seed_s = time.perf_counter() - t
             lists["cardsim"] = (args.keys, seed_s, list_latency(port, args.keys))
             print("1 GiB transfer ...", flush=True)
-            big = big_transfer(port, pid, args.big_mib << 20)
+            try:
+                big = big_transfer(port, pid, args.big_mib << 20)
+            except Exception:
+                print("cardsim stderr:\n" + p.stderr()[-3000:], file=sys.stderr)
+                raise
             results["cardsim"]["rss_end"] = rss_kib(pid)
         if not args.no_moto:
             moto = Moto()
