@@ -154,6 +154,7 @@ void Runtime::BuildRouters() {
         });
         control_->AddRoutesTo(*router);
     }
+    InstallFakes();  // before the AWS services: S3's catch-all route would shadow /_sim/journal on 4566
     InstallAwsServices();
 }
 
@@ -243,6 +244,30 @@ void Runtime::InstallS3() {
     s3_api_ = std::make_unique<aws::s3::api::S3Api>(*s3_engine_, *clock_, ao);
     s3_api_->Install(aws_router_);
     control_->AddResetHook({"s3", [this] { s3_engine_->Reset(); }});
+}
+
+void Runtime::InstallFakes() {
+    // The fakes reach S3 and the platform only through the transport (DESIGN, "Architecture").
+    if (!transport_.Knows("aws"))
+        transport_.RegisterInProcess("aws", [this](core::Request r, core::Respond d) { aws_router_.Handle(std::move(r), std::move(d)); });
+    if (!transport_.Knows("platform")) {
+        if (auto it = options_.services.find("platform"); it != options_.services.end())
+            transport_.RegisterRemote("platform", it->second);
+        else
+            transport_.RegisterInProcess("platform", [this](core::Request r, core::Respond d) {
+                platform_router_.Handle(std::move(r), std::move(d));
+            });
+    }
+    fakes::FakesOptions fo;
+    fo.env.seed = options_.seed;
+    fo.env.journal_size = options_.fakes_journal_size;
+    fo.env.batch_bucket = options_.batch_bucket;
+    fo.atm_hmac_secret = options_.atm_hmac_secret;
+    fo.screening_list = options_.screening_list;
+    fakes_ = std::make_unique<fakes::Fakes>(*clock_, transport_, fo);
+    fakes_->Install(fakes_router_);
+    for (core::Router* router : {&aws_router_, &platform_router_, &fakes_router_}) fakes_->AddControlRoutes(*router);
+    control_->AddResetHook({"fakes", [this] { fakes_->Reset(); }});
 }
 
 core::Status<> Runtime::Listen() {

@@ -10,6 +10,7 @@
 
 #include "sim/app/control_plane.hpp"
 #include "sim/app/serve_options.hpp"
+#include "fakes/fakes.hpp"
 #include "sim/aws/sqs/api/sqs_api.hpp"
 #include "sim/aws/sqs/engine/engine.hpp"
 #include "sim/aws/s3/api/s3_api.hpp"
@@ -57,6 +58,7 @@ private:
     void SaveClock();
     void BuildRouters();
     void InstallAwsServices();
+    void InstallFakes();
     void InstallSqs();
     void InstallS3();
     void InstallSfn();
@@ -94,6 +96,7 @@ private:
     core::Router aws_router_;
     core::Router platform_router_;
     core::Router fakes_router_;
+    std::unique_ptr<fakes::Fakes> fakes_;
     std::unique_ptr<http::Server> server_;
     std::map<std::string, std::uint16_t> bound_ports_;
     bool shutting_down_ = false;

@@ -41,6 +41,13 @@ core::FlagSet ServeFlags(ServeOptions& o) {
     f.String("sfn-mock-config", &o.sfn_mock_config,
              "Step Functions Local MockConfigFile.json: executions started as <stateMachineArn>#<TestCase> get "
              "mocked Task results (default: $SFN_MOCK_CONFIG)");
+    f.UInt("fakes-journal-size", &o.fakes_journal_size, "requests and callbacks the fakes' journal keeps (ring buffer)",
+           1, 10'000'000);
+    f.String("batch-bucket", &o.batch_bucket, "the platform's S3 batch bucket: the fakes' cashflow and ATM files go here");
+    f.String("atm-hmac-secret", &o.atm_hmac_secret,
+             "shared secret of the HMAC-SHA256 the platform signs ATM repayment QR tokens with");
+    f.String("screening-list", &o.screening_list,
+             "JSON watch list for the screening fake (fakes/screening/README.md); empty: the shipped default list");
     return f;
 }
 

@@ -36,6 +36,12 @@ struct ServeOptions {
     std::map<std::string, std::string> services;
     /// Step Functions Local MockConfigFile.json (also $SFN_MOCK_CONFIG); empty: no mocks.
     std::string sfn_mock_config;
+    // Fake external systems (fakes/README.md). The platform they call back is the "platform"
+    // service: in-process unless --service platform=URL.
+    std::uint64_t fakes_journal_size = 10'000;
+    std::string batch_bucket = "cardsim-batch";
+    std::string atm_hmac_secret = "cardsim-atm-qr-secret";
+    std::string screening_list;
 };
 
 /// The flag definitions bound to `options` (also used for --help).
