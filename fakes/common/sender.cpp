@@ -85,9 +85,11 @@ void Sender::Attempt(std::shared_ptr<State> state) {
                      state->call.operation, state->attempt, response.status);
         Finish(state, response, false);
     };
-    *timer = clock_.ScheduleAfter(state->call.policy.attempt_timeout, [on_answer] {
-        on_answer(core::Response::Problem(504, "Gateway Timeout", "no answer within the attempt timeout"), true);
-    });
+    if (state->call.policy.attempt_timeout.count() > 0) {
+        *timer = clock_.ScheduleAfter(state->call.policy.attempt_timeout, [on_answer] {
+            on_answer(core::Response::Problem(504, "Gateway Timeout", "no answer within the attempt timeout"), true);
+        });
+    }
     transport_.Send(state->call.service, req, [on_answer](core::Response r) { on_answer(std::move(r), false); });
 }
 

@@ -21,8 +21,10 @@ struct RetryPolicy {
     core::Duration initial_backoff = std::chrono::seconds(1);
     /// Backoff doubles after each failed attempt, up to this.
     core::Duration max_backoff = std::chrono::hours(1);
-    /// An attempt not answered within this (clock time) counts as a timeout and is retried.
-    core::Duration attempt_timeout = std::chrono::seconds(30);
+    /// An attempt not answered within this much clock time counts as a timeout and is retried;
+    /// 0 = rely on the transport's own timeouts (the default: over TCP, answers arrive in wall
+    /// time, and a virtual clock jumping ahead must not declare them lost).
+    core::Duration attempt_timeout{0};
     /// Retry 4xx answers too (except none); by default only 408, 425, 429, 5xx and transport
     /// failures are retried, as real senders do.
     bool retry_client_errors = false;
