@@ -131,6 +131,9 @@ void Runtime::BuildRouters() {
             if (sqs_engine_) services["sqs"] = shutting_down_ ? "stopping" : "running";
             if (s3_engine_) services["s3"] = shutting_down_ ? "stopping" : "running";
             if (sfn_engine_) services["stepfunctions"] = shutting_down_ ? "stopping" : "running";
+            if (events_engine_) services["events"] = shutting_down_ ? "stopping" : "running";
+            if (scheduler_engine_) services["scheduler"] = shutting_down_ ? "stopping" : "running";
+            if (lambda_mappings_) services["lambda"] = shutting_down_ ? "stopping" : "running";
             return services;
         },
         [this] { SaveClock(); });
@@ -168,6 +171,7 @@ void Runtime::InstallAwsServices() {
         transport_.RegisterInProcess("aws", [this](core::Request r, core::Respond d) { aws_router_.Handle(std::move(r), std::move(d)); });
     InstallSqs();
     InstallSfn();
+    InstallEventsAndFunctions();
     InstallS3();
 }
 

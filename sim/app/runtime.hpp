@@ -11,6 +11,13 @@
 #include "sim/app/control_plane.hpp"
 #include "sim/app/serve_options.hpp"
 #include "fakes/fakes.hpp"
+#include "sim/app/sqs_queue_source.hpp"
+#include "sim/aws/events/api/events_api.hpp"
+#include "sim/aws/events/engine/events_engine.hpp"
+#include "sim/aws/lambda/api/lambda_api.hpp"
+#include "sim/aws/lambda/engine/event_source_mappings.hpp"
+#include "sim/aws/scheduler/api/scheduler_api.hpp"
+#include "sim/aws/scheduler/engine/scheduler_engine.hpp"
 #include "sim/aws/sqs/api/sqs_api.hpp"
 #include "sim/aws/sqs/engine/engine.hpp"
 #include "sim/aws/s3/api/s3_api.hpp"
@@ -62,6 +69,7 @@ private:
     void InstallSqs();
     void InstallS3();
     void InstallSfn();
+    void InstallEventsAndFunctions();  // runtime_events.cpp
     void RecordRequest(const http::RequestRecord& record);
     void BeginShutdown(int signal_number);
 
@@ -93,6 +101,17 @@ private:
     std::unique_ptr<aws::sfn::engine::TransportIntegrations> sfn_integrations_;
     std::unique_ptr<aws::sfn::engine::SfnEngine> sfn_engine_;
     std::unique_ptr<aws::sfn::api::SfnApi> sfn_api_;
+    // Functions (sfn_functions_ is the one registry: Lambda Invoke, SQS event source mappings,
+    // EventBridge and Scheduler targets, Step Functions lambda:invoke), EventBridge rules and
+    // EventBridge Scheduler; in memory, declared after SQS so they go first.
+    std::unique_ptr<SqsQueueSource> sqs_queue_source_;
+    std::unique_ptr<aws::lambda::EventSourceMappings> lambda_mappings_;
+    std::unique_ptr<aws::lambda::LambdaApi> lambda_api_;
+    std::unique_ptr<aws::events::TargetDelivery> event_targets_;
+    std::unique_ptr<aws::events::EventsEngine> events_engine_;
+    std::unique_ptr<aws::events::EventsApi> events_api_;
+    std::unique_ptr<aws::scheduler::SchedulerEngine> scheduler_engine_;
+    std::unique_ptr<aws::scheduler::SchedulerApi> scheduler_api_;
     core::Router aws_router_;
     core::Router platform_router_;
     core::Router fakes_router_;
