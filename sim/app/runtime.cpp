@@ -243,11 +243,18 @@ void Runtime::InstallS3() {
     eo.seed = options_.seed;
     s3_engine_ = std::make_unique<aws::s3::engine::S3Engine>(*s3_db_, *group_commit_, *clock_, eo);
     group_commit_->Attach(*s3_db_);
+    // Notifications first: their ?notification routes must precede S3's catch-all ones.
+    s3_notifications_ = std::make_unique<aws::s3::notifications::S3Notifications>(
+        *s3_engine_, *clock_, transport_, eo.default_region, "000000000000", options_.seed ^ 0x53335f4e4f54ull);
+    s3_notifications_->Install(aws_router_);
     aws::s3::api::S3ApiOptions ao;
     ao.seed = options_.seed;
     s3_api_ = std::make_unique<aws::s3::api::S3Api>(*s3_engine_, *clock_, ao);
     s3_api_->Install(aws_router_);
-    control_->AddResetHook({"s3", [this] { s3_engine_->Reset(); }});
+    control_->AddResetHook({"s3", [this] {
+                                s3_engine_->Reset();
+                                s3_notifications_->Reset();
+                            }});
 }
 
 void Runtime::InstallFakes() {

@@ -22,6 +22,7 @@
 #include "sim/aws/sqs/engine/engine.hpp"
 #include "sim/aws/s3/api/s3_api.hpp"
 #include "sim/aws/s3/engine/s3_engine.hpp"
+#include "sim/aws/s3/notifications/s3_notifications.hpp"
 #include "sim/aws/sfn/api/sfn_api.hpp"
 #include "sim/aws/sfn/engine/engine.hpp"
 #include "sim/aws/sfn/engine/transport_integrations.hpp"
@@ -93,6 +94,7 @@ private:
     std::string s3_temp_root_;
     std::unique_ptr<aws::s3::engine::S3Engine> s3_engine_;
     std::unique_ptr<aws::s3::api::S3Api> s3_api_;
+    std::unique_ptr<aws::s3::notifications::S3Notifications> s3_notifications_;
     // Step Functions: its own database (sfn.db), engine and integrations, and the registries of
     // in-process functions and batch tasks (by ECS task-definition family) that Task states call.
     std::unique_ptr<store::Database> sfn_db_;

@@ -442,7 +442,7 @@ ObjectVersion S3Engine::InsertVersion(const Bucket& bucket, ObjectVersion v, con
     return v;
 }
 
-S3Result<ObjectVersion> S3Engine::PutObject(const PutObjectInput& in, BodyWriter body) {
+S3Result<ObjectVersion> S3Engine::DoPutObject(const PutObjectInput& in, BodyWriter body) {
     auto [md5, checksum] = body.Finish();
     auto bucket = RequireBucket(in.bucket);
     if (!bucket) return Fail(bucket.error());
@@ -521,7 +521,7 @@ S3Result<ObjectVersion> S3Engine::GetObject(const std::string& bucket, const std
     return v;
 }
 
-S3Result<DeleteResult> S3Engine::DeleteObject(const std::string& bucket_name, const std::string& key,
+S3Result<DeleteResult> S3Engine::DoDeleteObject(const std::string& bucket_name, const std::string& key,
                                               const std::optional<std::string>& version_id) {
     auto bucket = RequireBucket(bucket_name);
     if (!bucket) return Fail(bucket.error());
@@ -586,7 +586,7 @@ S3Result<DeleteResult> S3Engine::DeleteObject(const std::string& bucket_name, co
     return result;
 }
 
-S3Result<CopyResult> S3Engine::CopyObject(const CopyObjectInput& in) {
+S3Result<CopyResult> S3Engine::DoCopyObject(const CopyObjectInput& in) {
     auto source = GetObject(in.source_bucket, in.source_key, in.source_version_id);
     if (!source) return Fail(source.error());
     auto target_bucket = RequireBucket(in.bucket);
@@ -939,7 +939,7 @@ S3Result<Part> S3Engine::UploadPartCopy(const std::string& bucket, const std::st
     return UploadPart(bucket, key, upload_id, part_number, std::move(w), {});
 }
 
-S3Result<ObjectVersion> S3Engine::CompleteMultipartUpload(const std::string& bucket_name, const std::string& key,
+S3Result<ObjectVersion> S3Engine::DoCompleteMultipartUpload(const std::string& bucket_name, const std::string& key,
                                                           const std::string& upload_id,
                                                           const std::vector<CompletePart>& requested,
                                                           const WriteConditions& conditions) {
@@ -1153,6 +1153,54 @@ void S3Engine::Reset() {
         fs::remove_all(options_.root / "blobs", ec);
         fs::create_directories(options_.root / "blobs", ec);
     });
+}
+
+// --- notifications: the public writes report what they changed ------------------------------------
+
+void S3Engine::Notify(std::string name, const ObjectVersion& v) {
+    if (!observer_) return;
+    ObjectEvent e;
+    e.name = std::move(name);
+    e.bucket = v.bucket;
+    e.key = v.key;
+    e.size = v.size;
+    e.etag = v.etag;
+    e.version_id = v.version_id == "null" ? "" : v.version_id;
+    observer_(e);
+}
+
+S3Result<ObjectVersion> S3Engine::PutObject(const PutObjectInput& input, BodyWriter body) {
+    auto r = DoPutObject(input, std::move(body));
+    if (r) Notify("ObjectCreated:Put", *r);
+    return r;
+}
+
+S3Result<DeleteResult> S3Engine::DeleteObject(const std::string& bucket, const std::string& key,
+                                              const std::optional<std::string>& version_id) {
+    auto r = DoDeleteObject(bucket, key, version_id);
+    if (r) {
+        ObjectVersion v;
+        v.bucket = bucket;
+        v.key = key;
+        v.version_id = r->version_id;
+        Notify(r->delete_marker && !version_id ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete", v);
+    }
+    return r;
+}
+
+S3Result<CopyResult> S3Engine::CopyObject(const CopyObjectInput& input) {
+    auto r = DoCopyObject(input);
+    if (r) Notify("ObjectCreated:Copy", r->object);
+    return r;
+}
+
+S3Result<ObjectVersion> S3Engine::CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                                          const std::string& upload_id,
+                                                          const std::vector<CompletePart>& parts,
+                                                          const WriteConditions& conditions) {
+    auto r = DoCompleteMultipartUpload(bucket, key, upload_id, parts, conditions);
+    if (r) Notify("ObjectCreated:CompleteMultipartUpload", *r);
+    return r;
 }
 
 }  // namespace sim::aws::s3::engine

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -284,6 +285,18 @@ struct UploadsPage {
     std::string next_upload_id_marker;
 };
 
+/// An object change, for S3 event notifications (the observer is wired by the composition root).
+struct ObjectEvent {
+    /// "ObjectCreated:Put", "ObjectCreated:Copy", "ObjectCreated:CompleteMultipartUpload",
+    /// "ObjectRemoved:Delete" or "ObjectRemoved:DeleteMarkerCreated" (AWS's event names without "s3:").
+    std::string name;
+    std::string bucket;
+    std::string key;
+    std::uint64_t size = 0;
+    std::string etag;
+    std::string version_id;  ///< empty when unversioned ("null" versions are reported without one)
+};
+
 struct EngineOptions {
     /// Directory for bodies (`blobs/`, `tmp/`), created if missing.
     std::filesystem::path root;
@@ -353,9 +366,24 @@ public:
     /// Deletes every bucket, object, upload and body (the control plane's reset).
     void Reset();
 
+    /// Called after each successful PutObject, CopyObject, CompleteMultipartUpload and
+    /// DeleteObject (synchronously, at the end of the call; it must not call the engine).
+    void SetObjectObserver(std::function<void(const ObjectEvent&)> observer) { observer_ = std::move(observer); }
+
     const EngineOptions& options() const { return options_; }
 
 private:
+    S3Result<ObjectVersion> DoPutObject(const PutObjectInput& input, BodyWriter body);
+    S3Result<DeleteResult> DoDeleteObject(const std::string& bucket, const std::string& key,
+                                          const std::optional<std::string>& version_id);
+    S3Result<CopyResult> DoCopyObject(const CopyObjectInput& input);
+    S3Result<ObjectVersion> DoCompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                                      const std::string& upload_id,
+                                                      const std::vector<CompletePart>& parts,
+                                                      const WriteConditions& conditions);
+    void Notify(std::string name, const ObjectVersion& v);
+    std::function<void(const ObjectEvent&)> observer_;
+
     struct Row;
     S3Result<Bucket> RequireBucket(const std::string& name);
     S3Result<Upload> RequireUpload(const std::string& bucket, const std::string& key, const std::string& upload_id);

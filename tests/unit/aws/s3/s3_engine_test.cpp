@@ -348,5 +348,35 @@ TEST_F(S3EngineTest, ResetRemovesEverything) {
     EXPECT_EQ(FilesUnder(root_ / "bodies"), 0u);
 }
 
+TEST_F(S3EngineTest, ObserverHearsEveryObjectChange) {
+    std::vector<ObjectEvent> seen;
+    engine_->SetObjectObserver([&](const ObjectEvent& e) { seen.push_back(e); });
+    ASSERT_TRUE(engine_->CreateBucket("bkt", "us-east-1").ok());
+    Put("bkt", "in/a.csv", "hello");
+    CopyObjectInput copy;
+    copy.source_bucket = "bkt";
+    copy.source_key = "in/a.csv";
+    copy.bucket = "bkt";
+    copy.key = "in/b.csv";
+    ASSERT_TRUE(engine_->CopyObject(copy).ok());
+    ASSERT_TRUE(engine_->DeleteObject("bkt", "in/a.csv").ok());
+    PutObjectInput bad;
+    bad.bucket = "missing";
+    bad.key = "k";
+    EXPECT_FALSE(engine_->PutObject(bad, Body("x")).ok());  // failures are not reported
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0].name, "ObjectCreated:Put");
+    EXPECT_EQ(seen[0].key, "in/a.csv");
+    EXPECT_EQ(seen[0].size, 5u);
+    EXPECT_EQ(seen[0].etag, "5d41402abc4b2a76b9719d911017c592");
+    EXPECT_EQ(seen[0].version_id, "");
+    EXPECT_EQ(seen[1].name, "ObjectCreated:Copy");
+    EXPECT_EQ(seen[1].key, "in/b.csv");
+    EXPECT_EQ(seen[2].name, "ObjectRemoved:Delete");
+    ASSERT_TRUE(engine_->SetVersioning("bkt", Versioning::kEnabled).ok());
+    ASSERT_TRUE(engine_->DeleteObject("bkt", "in/b.csv").ok());
+    EXPECT_EQ(seen.back().name, "ObjectRemoved:DeleteMarkerCreated");
+}
+
 }  // namespace
 }  // namespace sim::aws::s3::engine
