@@ -18,9 +18,10 @@ RUN CARDSIM_SKIP_TEST_TOOLS=1 CARDSIM_JOBS="$(nproc)" bash scripts/setup.sh card
 FROM debian:12-slim
 # The shared libraries the binary links (ldd: libsqlite3, libspdlog, libfmt, libstdc++, libgcc_s;
 # Boost is header-only here) plus libssl3 for libcrypto, which the build requires (find_package
-# OpenSSL Crypto) for SigV4. libstdc++6/libgcc-s1 are already in the base image.
+# OpenSSL Crypto) for SigV4. libstdc++6/libgcc-s1 are already in the base image. tzdata provides
+# /usr/share/zoneinfo, which Scheduler's ScheduleExpressionTimezone reads (TZif files).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libsqlite3-0 libspdlog1.10 libfmt9 libssl3 \
+ && apt-get install -y --no-install-recommends libsqlite3-0 libspdlog1.10 libfmt9 libssl3 tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --user-group --uid 10001 --home-dir /data --no-create-home \
             --shell /usr/sbin/nologin cardsim \

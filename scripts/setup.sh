@@ -19,8 +19,9 @@ jobs="${CARDSIM_JOBS:-2}"
 build_dir=build
 
 # --- packages ---------------------------------------------------------------------------------
+# tzdata: the zoneinfo files EventBridge Scheduler's time zones are read from (not in minimal images).
 packages=(g++ cmake ninja-build ccache libboost1.81-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev
-          libgtest-dev libssl-dev)
+          libgtest-dev libssl-dev tzdata)
 if [[ "${CARDSIM_SKIP_TEST_TOOLS:-0}" != 1 ]]; then
     packages+=(wrk)
     # Protocol tests need a python3 that imports boto3, and the aws CLI. Use the machine's own if it
