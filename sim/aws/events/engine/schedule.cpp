@@ -219,12 +219,13 @@ std::int64_t Seconds(core::TimePoint t) {
 }
 core::TimePoint FromSeconds(std::int64_t s) { return core::TimePoint{std::chrono::seconds(s)}; }
 
-/// The instant a local wall time fires at: its first occurrence, or shifted by the gap when DST
-/// skips it.
-std::int64_t FireInstant(const TimeZone& zone, std::int64_t local) {
+/// The instant a local wall time fires at: its first occurrence (a repeated time runs once); none
+/// when DST skips it — "your schedule invocation gets skipped if the cron expression falls on a
+/// non-existent date and time" (https://repost.aws/knowledge-center/eventbridge-scheduler-adjust-dst).
+std::optional<std::int64_t> FireInstant(const TimeZone& zone, std::int64_t local) {
     auto utcs = zone.FromLocal(local);
-    if (!utcs.empty()) return utcs.front();
-    return local - zone.OffsetAt(local - 86400);
+    if (utcs.empty()) return std::nullopt;
+    return utcs.front();
 }
 
 }  // namespace
@@ -291,8 +292,8 @@ std::optional<core::TimePoint> ScheduleExpression::NextAfter(core::TimePoint aft
     }
     std::int64_t after_s = Seconds(after);
     if (kind_ == Kind::kAt) {
-        std::int64_t at = FireInstant(zone, at_local_);
-        if (FromSeconds(at) > after) return FromSeconds(at);
+        auto at = FireInstant(zone, at_local_);
+        if (at && FromSeconds(*at) > after) return FromSeconds(*at);
         return std::nullopt;
     }
     // Walk local days from a little before `after`'s wall time (to catch the second occurrence of
@@ -325,8 +326,8 @@ std::optional<core::TimePoint> ScheduleExpression::NextAfter(core::TimePoint aft
                 if (!cron_.minutes.test(mi)) continue;
                 std::int64_t local = day_index * 86400 + h * 3600 + mi * 60;
                 if (local < local_start) continue;
-                std::int64_t utc = FireInstant(zone, local);  // a repeated wall time fires once
-                if (FromSeconds(utc) > after && (!best || utc < *best)) best = utc;
+                auto utc = FireInstant(zone, local);
+                if (utc && FromSeconds(*utc) > after && (!best || *utc < *best)) best = *utc;
             }
         }
     }

@@ -53,8 +53,8 @@ public:
     core::Duration rate() const { return rate_; }
 
     /// The first firing strictly after `after`. Cron and at() are read in `zone` (wall time; a
-    /// time skipped by a DST change fires at the first instant after the gap, a repeated time
-    /// fires once, at its first occurrence). rate(): `anchor` + k * rate for the smallest k that
+    /// time skipped by a DST change does not fire, a repeated time fires once, at its first
+    /// occurrence — EventBridge Scheduler's documented behaviour). rate(): `anchor` + k * rate for the smallest k that
     /// lands after `after`. None when the schedule has no later firing.
     std::optional<core::TimePoint> NextAfter(core::TimePoint after, const TimeZone& zone,
                                              core::TimePoint anchor = {}) const;

@@ -77,6 +77,9 @@ SchedulerResult<std::string> SchedulerEngine::CreateSchedule(const ScheduleSpec&
     e->info.creation_date = e->info.last_modification_date = clock_.Now();
     e->anchor = clock_.Now();
     e->last_slot = clock_.Now();
+    // A rate schedule without StartDate "starts invoking the target immediately" (AWS docs).
+    if (e->expression->kind() == events::ScheduleExpression::Kind::kRate && !s.start_date)
+        e->last_slot -= std::chrono::nanoseconds(1);
     Entry& ref = *e;
     schedules_[key] = std::move(e);
     Arm(ref);
@@ -109,8 +112,8 @@ void SchedulerEngine::Arm(Entry& e) {
     core::TimePoint after = e.last_slot;
     if (s.start_date && *s.start_date - std::chrono::nanoseconds(1) > after) after = *s.start_date - std::chrono::nanoseconds(1);
     if (e.expression->kind() == events::ScheduleExpression::Kind::kRate) {
-        // A rate schedule counts from its StartDate, else from its creation (first firing one period later).
-        core::TimePoint anchor = s.start_date ? *s.start_date : e.anchor + e.expression->rate();
+        // A rate schedule counts from its StartDate, else from its creation (first firing at once).
+        core::TimePoint anchor = s.start_date ? *s.start_date : e.anchor;
         slot = e.expression->NextAfter(after, *e.zone, anchor);
     } else {
         slot = e.expression->NextAfter(after, *e.zone);

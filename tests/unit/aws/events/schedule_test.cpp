@@ -106,8 +106,8 @@ TEST(TimeZone, CronKeepsWallTimeAcrossDst) {
     // 09:00 New York is 14:00Z in winter and 13:00Z in summer.
     EXPECT_EQ(Next("cron(0 9 * * ? *)", "2027-03-13T15:00:00Z", "America/New_York"), "2027-03-14T13:00:00Z");
     EXPECT_EQ(Next("cron(0 9 * * ? *)", "2027-11-06T14:00:00Z", "America/New_York"), "2027-11-07T14:00:00Z");
-    // 02:30 does not exist on 2027-03-14: it fires after the gap, 03:30 EDT.
-    EXPECT_EQ(Next("cron(30 2 * * ? *)", "2027-03-13T12:00:00Z", "America/New_York"), "2027-03-14T07:30:00Z");
+    // 02:30 does not exist on 2027-03-14: that day's invocation is skipped (AWS Scheduler).
+    EXPECT_EQ(Next("cron(30 2 * * ? *)", "2027-03-13T12:00:00Z", "America/New_York"), "2027-03-15T06:30:00Z");
     // 01:30 happens twice on 2027-11-07: it fires once, at the first (EDT) one.
     EXPECT_EQ(Next("cron(30 1 * * ? *)", "2027-11-07T00:00:00Z", "America/New_York"), "2027-11-07T05:30:00Z");
     EXPECT_EQ(Next("cron(30 1 * * ? *)", "2027-11-07T05:30:00Z", "America/New_York"), "2027-11-08T06:30:00Z");

@@ -85,6 +85,14 @@ TEST(SchedulerEngine, RateRespectsStartAndEndDates) {
     EXPECT_EQ(h.calls[3].first, T("2027-01-01T08:00:00Z"));
 }
 
+TEST(SchedulerEngine, RateWithoutStartDateStartsAtOnce) {
+    Harness h;
+    ASSERT_TRUE(h.engine.CreateSchedule(h.Spec("now", "rate(1 day)")).ok());
+    h.clock.Advance(48h);
+    ASSERT_EQ(h.calls.size(), 3u);  // at creation, then +24 h, +48 h
+    EXPECT_EQ(h.calls[0].first, T("2027-01-01T00:00:00Z"));
+}
+
 TEST(SchedulerEngine, FlexibleWindowDelaysWithinTheWindow) {
     Harness h;
     auto s = h.Spec("flex", "cron(0 12 * * ? *)");
