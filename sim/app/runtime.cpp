@@ -169,10 +169,33 @@ void Runtime::InstallAwsServices() {
     // through the transport's "aws" service: this router, in-process.
     if (!transport_.Knows("aws"))
         transport_.RegisterInProcess("aws", [this](core::Request r, core::Respond d) { aws_router_.Handle(std::move(r), std::move(d)); });
+    InstallAwsAuth();
     InstallSqs();
     InstallSfn();
     InstallEventsAndFunctions();
     InstallS3();
+}
+
+void Runtime::InstallAwsAuth() {
+    AwsAuthOptions ao;
+    ao.mode = options_.auth == "enforce" ? AuthMode::kEnforce : AuthMode::kOff;
+    if (!options_.aws_credentials.empty()) {
+        auto credentials = ParseCredentials(options_.aws_credentials);
+        if (!credentials) throw std::runtime_error(credentials.error().message);
+        ao.credentials = std::move(credentials).value();
+    }
+    if (!options_.iam_policies.empty()) {
+        std::ifstream in(options_.iam_policies);
+        if (!in) throw std::runtime_error("--iam-policies: cannot read " + options_.iam_policies);
+        auto document = nlohmann::json::parse(in, nullptr, false);
+        if (document.is_discarded()) throw std::runtime_error("--iam-policies " + options_.iam_policies + ": not JSON");
+        auto policies = ParsePolicies(document);
+        if (!policies) throw std::runtime_error("--iam-policies " + options_.iam_policies + ": " + policies.error().message);
+        ao.policies = std::move(policies).value();
+    }
+    aws_auth_ = std::make_unique<AwsAuth>(*clock_, std::move(ao));
+    aws_router_.UseGuard([this](core::Request& request) { return aws_auth_->Check(request); });
+    spdlog::info("[auth] {} ({} access keys)", options_.auth, aws_auth_->options().credentials.size());
 }
 
 void Runtime::InstallSfn() {
@@ -249,6 +272,15 @@ void Runtime::InstallS3() {
     s3_notifications_->Install(aws_router_);
     aws::s3::api::S3ApiOptions ao;
     ao.seed = options_.seed;
+    // --auth enforce checks every request at the edge; otherwise S3 verifies the signatures it gets.
+    if (aws_auth_->options().mode == AuthMode::kOff) {
+        ao.authenticate = [this](const core::Request& request, std::string_view virtual_bucket)
+            -> std::optional<aws::s3::api::AuthDenial> {
+            if (auto failure = aws_auth_->S3Authenticate(request, virtual_bucket))
+                return aws::s3::api::AuthDenial{failure->status, failure->code, failure->message};
+            return std::nullopt;
+        };
+    }
     s3_api_ = std::make_unique<aws::s3::api::S3Api>(*s3_engine_, *clock_, ao);
     s3_api_->Install(aws_router_);
     control_->AddResetHook({"s3", [this] {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "sim/app/aws_auth.hpp"
 #include "sim/app/control_plane.hpp"
 #include "sim/app/serve_options.hpp"
 #include "fakes/fakes.hpp"
@@ -65,6 +66,7 @@ private:
     void LoadOrSaveClock();
     void SaveClock();
     void BuildRouters();
+    void InstallAwsAuth();
     void InstallAwsServices();
     void InstallFakes();
     void InstallSqs();
@@ -114,6 +116,7 @@ private:
     std::unique_ptr<aws::events::EventsApi> events_api_;
     std::unique_ptr<aws::scheduler::SchedulerEngine> scheduler_engine_;
     std::unique_ptr<aws::scheduler::SchedulerApi> scheduler_api_;
+    std::unique_ptr<AwsAuth> aws_auth_;  // access control of aws_router_ (--auth)
     core::Router aws_router_;
     core::Router platform_router_;
     core::Router fakes_router_;

@@ -48,6 +48,16 @@ core::FlagSet ServeFlags(ServeOptions& o) {
              "shared secret of the HMAC-SHA256 the platform signs ATM repayment QR tokens with");
     f.String("screening-list", &o.screening_list,
              "JSON watch list for the screening fake (fakes/screening/README.md); empty: the shipped default list");
+    f.String("auth", &o.auth,
+             "AWS edge access control: off (any credentials, like LocalStack) or enforce (valid SigV4 from a "
+             "configured key, then the principal's IAM policies)",
+             {"off", "enforce"});
+    f.StringMap("aws-credential", &o.aws_credentials,
+                "ACCESS_KEY=PRINCIPAL:SECRET (repeatable; replaces the defaults test=infra-team:test, "
+                "app-team=app-team:app-team-secret)");
+    f.String("iam-policies", &o.iam_policies,
+             "JSON file {\"<principal>\": {\"<policy name>\": <IAM policy>}} replacing the built-in infra-team "
+             "and app-team policies");
     return f;
 }
 

@@ -42,6 +42,12 @@ struct ServeOptions {
     std::string batch_bucket = "cardsim-batch";
     std::string atm_hmac_secret = "cardsim-atm-qr-secret";
     std::string screening_list;
+    // Access control at the AWS edge (sim/app/aws_auth.hpp).
+    std::string auth = "off";
+    /// Access key -> "PRINCIPAL:SECRET"; empty: test/test (infra-team), app-team/app-team-secret (app-team).
+    std::map<std::string, std::string> aws_credentials;
+    /// IAM policies file {"<principal>": {"<policy name>": <policy>}}; empty: the built-in ones.
+    std::string iam_policies;
 };
 
 /// The flag definitions bound to `options` (also used for --help).

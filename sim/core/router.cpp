@@ -114,6 +114,11 @@ Router& Router::Use(Middleware middleware) {
     return *this;
 }
 
+Router& Router::UseGuard(Guard guard) {
+    guards_.push_back(std::move(guard));
+    return *this;
+}
+
 std::string Router::RouteFor(const Request& head) const {
     for (const auto& route : routes_) {
         if (Match(route, head, nullptr) == MatchKind::kFull) return route.pattern;
@@ -123,6 +128,12 @@ std::string Router::RouteFor(const Request& head) const {
 
 void Router::Handle(Request request, Respond respond) const {
     for (const auto& middleware : middlewares_) middleware(request, respond);
+    for (const auto& guard : guards_) {
+        if (auto answer = guard(request)) {
+            respond(std::move(*answer));
+            return;
+        }
+    }
     std::string allowed;
     for (const auto& route : routes_) {
         std::map<std::string, std::string> params;

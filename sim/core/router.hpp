@@ -32,6 +32,11 @@ RoutePredicate HeaderPrefix(std::string header, std::string prefix);
 /// request (assign a trace id) and wrap `respond` (hold replies until a commit, record metrics).
 using Middleware = std::function<void(Request& request, Respond& respond)>;
 
+/// Runs after the middlewares, before dispatch: a response it returns answers the request (through
+/// the middlewares' wrapped `respond`) and no route is called; nullopt lets the request through.
+/// For checks that reject before any handler runs (authentication, authorization).
+using Guard = std::function<std::optional<Response>(Request& request)>;
+
 /// Routes are tried in the order they were added; the first match wins.
 ///
 /// Pattern syntax: literal segments, `{name}` for one segment (stored percent-decoded in
@@ -50,6 +55,8 @@ public:
 
     /// Adds a middleware; middlewares run in the order added.
     Router& Use(Middleware middleware);
+    /// Adds a guard; guards run in the order added, the first response wins.
+    Router& UseGuard(Guard guard);
 
     /// The options of the route that would handle `head` (router defaults when none would).
     RouteOptions OptionsFor(const Request& head) const;
@@ -85,6 +92,7 @@ private:
     std::uint64_t default_max_body_bytes_;
     std::vector<Route> routes_;
     std::vector<Middleware> middlewares_;
+    std::vector<Guard> guards_;
 };
 
 }  // namespace sim::core

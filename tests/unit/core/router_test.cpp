@@ -182,5 +182,41 @@ TEST(Router, MiddlewareSeesEveryRequestAndCanWrapTheReply) {
     EXPECT_EQ(log, (std::vector<std::string>{"200", "404"}));
 }
 
+TEST(Router, GuardAnswersBeforeDispatchThroughTheWrappedReply) {
+    Router router;
+    int handled = 0;
+    router.Add("GET", "/a", FromSync([&](const Request&) {
+                   ++handled;
+                   return Response::Text(200, "ok");
+               }));
+    router.Use([](Request& r, Respond& respond) {
+        r.headers.Set("X-Seen", "yes");
+        respond = [inner = std::move(respond)](Response resp) {
+            resp.headers.Set("X-Wrapped", "1");
+            inner(std::move(resp));
+        };
+    });
+    std::vector<std::string> seen;
+    router.UseGuard([&](Request& r) -> std::optional<Response> {
+        seen.push_back(std::string(r.headers.Get("X-Seen").value_or("")));  // after the middlewares
+        if (r.headers.Has("X-Deny")) return Response::Text(403, "no");
+        return std::nullopt;
+    });
+    router.UseGuard([&](Request&) -> std::optional<Response> {
+        seen.push_back("second");
+        return std::nullopt;
+    });
+    Request denied = Make("GET", "/a");
+    denied.headers.Set("X-Deny", "1");
+    Response d = Call(router, std::move(denied));
+    EXPECT_EQ(d.status, 403);
+    EXPECT_EQ(*d.headers.Get("X-Wrapped"), "1");
+    EXPECT_EQ(handled, 0);
+    Response ok = Call(router, Make("GET", "/a"));
+    EXPECT_EQ(ok.status, 200);
+    EXPECT_EQ(handled, 1);
+    EXPECT_EQ(seen, (std::vector<std::string>{"yes", "yes", "second"}));
+}
+
 }  // namespace
 }  // namespace sim::core

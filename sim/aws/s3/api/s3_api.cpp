@@ -135,80 +135,6 @@ std::optional<std::string> ChecksumHeaderValue(const core::Headers& h, ChecksumA
 std::string ChecksumElement(ChecksumAlgorithm a) { return "Checksum" + std::string(engine::ToString(a)); }
 
 
-/// Legacy S3 query authentication (SigV2: AWSAccessKeyId, Signature, Expires), which botocore and
-/// the CLI still produce for presigned URLs unless told to use SigV4.
-/// https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#RESTAuthenticationQueryStringAuth
-struct V2Verdict {
-    int status = 0;  // 0 = valid
-    std::string code;
-    std::string message;
-};
-
-V2Verdict VerifyPresignedV2(const core::Request& req, const std::vector<std::pair<std::string, std::string>>& query,
-                            const std::string& virtual_bucket, const std::map<std::string, std::string>& credentials,
-                            core::TimePoint now) {
-    auto param = [&](std::string_view name) -> std::optional<std::string> {
-        for (const auto& [k, v] : query)
-            if (k == name) return v;
-        return std::nullopt;
-    };
-    auto access_key = param("AWSAccessKeyId");
-    auto signature = param("Signature");
-    auto expires = param("Expires");
-    if (!access_key || !signature || !expires) {
-        return {400, "AuthorizationQueryParametersError",
-                "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"};
-    }
-    long long expires_at = 0;
-    try {
-        expires_at = std::stoll(*expires);
-    } catch (const std::exception&) {
-        return {403, "AccessDenied", "Invalid date (should be seconds since epoch): " + *expires};
-    }
-    if (std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() > expires_at) {
-        return {403, "AccessDenied", "Request has expired"};
-    }
-    auto secret = credentials.find(*access_key);
-    if (secret == credentials.end()) {
-        return {403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."};
-    }
-    static const std::vector<std::string> kSubresources = {
-        "acl", "delete", "lifecycle", "location", "logging", "notification", "partNumber", "policy",
-        "requestPayment", "response-cache-control", "response-content-disposition", "response-content-encoding",
-        "response-content-language", "response-content-type", "response-expires", "restore", "tagging", "torrent",
-        "uploadId", "uploads", "versionId", "versioning", "versions", "website"};
-    std::vector<std::pair<std::string, std::string>> sub;
-    for (const auto& [k, v] : query) {
-        if (std::find(kSubresources.begin(), kSubresources.end(), k) != kSubresources.end()) sub.emplace_back(k, v);
-    }
-    std::sort(sub.begin(), sub.end());
-    std::string resource = virtual_bucket.empty() ? std::string(req.Path()) : "/" + virtual_bucket + std::string(req.Path());
-    for (std::size_t i = 0; i < sub.size(); ++i) {
-        resource += i == 0 ? '?' : '&';
-        resource += sub[i].first;
-        if (!sub[i].second.empty()) resource += "=" + sub[i].second;
-    }
-    std::vector<std::pair<std::string, std::string>> amz;
-    for (const auto& [name, value] : req.headers.fields()) {
-        if (core::StartsWithIgnoreCase(name, "x-amz-")) amz.emplace_back(Lower(name), value);
-    }
-    std::sort(amz.begin(), amz.end());
-    std::string to_sign = req.method + "\n" + std::string(req.headers.Get("Content-MD5").value_or("")) + "\n" +
-                          std::string(req.headers.Get("Content-Type").value_or("")) + "\n" + *expires + "\n";
-    for (const auto& [name, value] : amz) to_sign += name + ":" + value + "\n";
-    to_sign += resource;
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha1(), secret->second.data(), static_cast<int>(secret->second.size()),
-         reinterpret_cast<const unsigned char*>(to_sign.data()), to_sign.size(), mac, &len);
-    if (engine::Base64Encode(std::string_view(reinterpret_cast<const char*>(mac), len)) != *signature) {
-        return {403, "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided. Check your key and "
-                "signing method."};
-    }
-    return {};
-}
-
 }  // namespace
 
 struct S3Api::Context {
@@ -444,6 +370,26 @@ void S3Api::Install(core::Router& router) {
     router.AddWhen("*", "/{path...}", is_s3, handler);
 }
 
+std::string VirtualHostedBucket(std::string_view host_header) {
+    std::string host = Lower(host_header);
+    if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) {
+        host.resize(colon);
+    }
+    std::string host_bucket;
+    for (std::string_view suffix : {".s3.localhost", ".localhost", ".s3.localhost.localstack.cloud",
+                                    ".localhost.localstack.cloud", ".s3.amazonaws.com"}) {
+        if (host.size() > suffix.size() && host.ends_with(suffix)) {
+            host_bucket = host.substr(0, host.size() - suffix.size());
+            break;
+        }
+    }
+    if (host_bucket.empty() && host.ends_with(".amazonaws.com")) {
+        if (auto pos = host.find(".s3."); pos != std::string::npos && pos > 0) host_bucket = host.substr(0, pos);
+    }
+    if (host_bucket == "s3") host_bucket.clear();
+    return host_bucket;
+}
+
 void S3Api::Handle(core::Request request, core::Respond respond) { respond(HandleSync(request)); }
 
 core::Response S3Api::HandleSync(core::Request& req) {
@@ -452,22 +398,7 @@ core::Response S3Api::HandleSync(core::Request& req) {
     core::Response response;
     try {
         // Addressing: virtual-hosted style names the bucket in the Host header.
-        std::string host = Lower(req.headers.Get("Host").value_or(""));
-        if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) {
-            host.resize(colon);
-        }
-        std::string host_bucket;
-        for (std::string_view suffix : {".s3.localhost", ".localhost", ".s3.localhost.localstack.cloud",
-                                        ".localhost.localstack.cloud", ".s3.amazonaws.com"}) {
-            if (host.size() > suffix.size() && host.ends_with(suffix)) {
-                host_bucket = host.substr(0, host.size() - suffix.size());
-                break;
-            }
-        }
-        if (host_bucket.empty() && host.ends_with(".amazonaws.com")) {
-            if (auto pos = host.find(".s3."); pos != std::string::npos && pos > 0) host_bucket = host.substr(0, pos);
-        }
-        if (host_bucket == "s3") host_bucket.clear();
+        std::string host_bucket = VirtualHostedBucket(req.headers.Get("Host").value_or(""));
         std::string_view path = req.Path();
         if (path.starts_with('/')) path.remove_prefix(1);
         if (!host_bucket.empty()) {
@@ -483,37 +414,10 @@ core::Response S3Api::HandleSync(core::Request& req) {
             }
         }
 
-        // Authentication: presigned URLs always, header signatures unless turned off.
-        bool presigned = ctx.Has("X-Amz-Signature");
-        if (!presigned && ctx.Has("Signature") && ctx.Has("AWSAccessKeyId")) {
-            auto v2 = VerifyPresignedV2(req, ctx.query, host_bucket, options_.credentials, clock_.Now());
-            if (v2.status != 0) response = ctx.Error(v2.status, v2.code, v2.message);
-        }
-        if (presigned || (options_.verify_signatures && req.headers.Has("Authorization"))) {
-            auto verdict = protocol::VerifySigV4(
-                req,
-                [this](std::string_view access_key) -> std::optional<std::string> {
-                    auto it = options_.credentials.find(std::string(access_key));
-                    if (it == options_.credentials.end()) return std::nullopt;
-                    return it->second;
-                },
-                clock_.Now(), /*s3=*/true);
-            switch (verdict.status) {
-                case protocol::SigV4Status::kUnsigned:
-                case protocol::SigV4Status::kValid: break;
-                case protocol::SigV4Status::kMalformed:
-                    response = ctx.Error(400, presigned ? "AuthorizationQueryParametersError" : "AuthorizationHeaderMalformed",
-                                         verdict.message);
-                    break;
-                case protocol::SigV4Status::kUnknownAccessKey:
-                    response = ctx.Error(403, "InvalidAccessKeyId", verdict.message);
-                    break;
-                case protocol::SigV4Status::kMismatch:
-                    spdlog::debug("[s3] signature mismatch; canonical request:\n{}", verdict.canonical_request);
-                    response = ctx.Error(403, "SignatureDoesNotMatch", verdict.message);
-                    break;
-                case protocol::SigV4Status::kExpired: response = ctx.Error(403, "AccessDenied", verdict.message); break;
-            }
+        // Authentication: the edge's one credential check (sim/app's AwsAuth), when it is given.
+        if (options_.authenticate) {
+            if (auto denial = options_.authenticate(req, host_bucket))
+                response = ctx.Error(denial->status, denial->code, denial->message);
         }
         if (response.status == 200) response = Dispatch(ctx);
     } catch (const std::exception& e) {

@@ -19,9 +19,10 @@
 //     x-amz-checksum-mode: ENABLED; Range (206/416); conditional reads (If-Match, If-None-Match,
 //     If-Modified-Since, If-Unmodified-Since) and writes (If-None-Match: *, If-Match);
 //     response-* overrides on GET.
-//   Auth: SigV4 header signatures and presigned URLs verified against the configured credentials
-//     (SignatureDoesNotMatch, InvalidAccessKeyId); presigned expiry on the Clock (AccessDenied
-//     "Request has expired"). Unsigned requests are served (anonymous, like LocalStack).
+//   Auth: delegated to S3ApiOptions::authenticate (sim/app's AwsAuth, the edge's one credential
+//     check: SigV4 headers and presigned URLs, SigV2 presigned URLs), whose failures are rendered
+//     as S3 XML errors (SignatureDoesNotMatch, InvalidAccessKeyId, AccessDenied "Request has
+//     expired"). Without it, or with --auth enforce (checked at the edge), S3 checks nothing.
 //
 // Limitations
 //   No ACLs, bucket policies, CORS, lifecycle, encryption, object lock, website, notifications,
@@ -31,6 +32,9 @@
 //   is hashed and moved into place). EntityTooLarge is enforced on the decoded size (5 GiB).
 
 #include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,11 +47,22 @@
 
 namespace sim::aws::s3::api {
 
+/// An authentication failure decided outside the api: HTTP status, S3 error code and message.
+struct AuthDenial {
+    int status = 403;
+    std::string code;
+    std::string message;
+};
+
+/// The bucket a virtual-hosted-style Host header names (`bucket.localhost:4566`,
+/// `bucket.s3.localhost`, `bucket.s3[.region].amazonaws.com`, ...); "" for path style.
+std::string VirtualHostedBucket(std::string_view host_header);
+
 struct S3ApiOptions {
-    /// Access key -> secret key used to verify signatures.
-    std::map<std::string, std::string> credentials = {{"test", "test"}, {"app-team", "app-team-secret"}};
-    /// Verify SigV4 signatures of signed requests (presigned URLs are always verified).
-    bool verify_signatures = true;
+    /// Checks a request's credentials (`virtual_bucket`: the bucket named by the Host header, "" for
+    /// path style); a denial is answered as an S3 XML error. Empty: no checks.
+    std::function<std::optional<AuthDenial>(const core::Request& request, std::string_view virtual_bucket)>
+        authenticate;
     /// Bodies up to this size (with a Content-Length) are read into memory; larger ones are
     /// spooled to a file by the HTTP layer.
     std::uint64_t in_memory_body_bytes = 1024 * 1024;
