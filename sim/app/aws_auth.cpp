@@ -111,15 +111,6 @@ std::optional<AuthFailure> VerifyPresignedV2(const core::Request& req, std::stri
     return std::nullopt;
 }
 
-std::optional<core::TimePoint> ParseAmzDate(std::string_view d) {
-    if (d.size() != 16 || d[8] != 'T' || d[15] != 'Z') return std::nullopt;
-    std::string iso = std::string(d.substr(0, 4)) + "-" + std::string(d.substr(4, 2)) + "-" +
-                      std::string(d.substr(6, 2)) + "T" + std::string(d.substr(9, 2)) + ":" +
-                      std::string(d.substr(11, 2)) + ":" + std::string(d.substr(13, 2)) + "Z";
-    auto t = core::ParseIso8601(iso);
-    if (!t) return std::nullopt;
-    return *t;
-}
 
 std::string Prefix(AwsService s) {
     switch (s) {
@@ -423,7 +414,7 @@ core::Result<std::string, AuthFailure> AwsAuth::Authenticate(const core::Request
     if (header && require_signature && protocol::ParseAuthorization(*request.headers.Get("Authorization"))) {
         // Clock skew of header-signed requests (presigned ones expire by X-Amz-Expires instead).
         auto date = request.headers.Get("X-Amz-Date");
-        auto signed_at = date ? ParseAmzDate(*date) : std::nullopt;
+        auto signed_at = date ? protocol::ParseAmzDate(*date) : std::nullopt;
         if (!signed_at) {
             return core::Fail(AuthFailure{s3 ? 403 : 400, s3 ? "AccessDenied" : "IncompleteSignature",
                                           "Authorization header requires existence of either a 'X-Amz-Date' or a "

@@ -99,4 +99,24 @@ std::map<std::string, std::string> ParseForm(std::string_view text) {
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> ParseQueryPairs(std::string_view raw) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::size_t pos = 0;
+    while (pos < raw.size()) {
+        std::size_t amp = raw.find('&', pos);
+        std::string_view item = raw.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+        if (!item.empty()) {
+            std::size_t eq = item.find('=');
+            if (eq == std::string_view::npos) {
+                out.emplace_back(core::PercentDecode(item), "");
+            } else {
+                out.emplace_back(core::PercentDecode(item.substr(0, eq)), core::PercentDecode(item.substr(eq + 1)));
+            }
+        }
+        if (amp == std::string_view::npos) break;
+        pos = amp + 1;
+    }
+    return out;
+}
+
 }  // namespace sim::aws::protocol

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "sim/core/message.hpp"
 
@@ -37,5 +39,8 @@ AwsService DetectService(const core::Request& request);
 
 /// Parses an application/x-www-form-urlencoded body (or query string). Later duplicates win.
 std::map<std::string, std::string> ParseForm(std::string_view text);
+/// Parses a query string into (name, value) pairs in order, percent-decoded ('+' stays '+', as
+/// SigV4 canonicalisation and S3 keys need); duplicates are kept.
+std::vector<std::pair<std::string, std::string>> ParseQueryPairs(std::string_view raw);
 
 }  // namespace sim::aws::protocol

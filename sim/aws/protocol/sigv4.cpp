@@ -1,5 +1,7 @@
 #include "sim/aws/protocol/sigv4.hpp"
 
+#include "sim/aws/protocol/aws_request.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -34,36 +36,6 @@ std::string_view Trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     return s;
-}
-
-std::vector<std::pair<std::string, std::string>> SplitQuery(std::string_view raw) {
-    std::vector<std::pair<std::string, std::string>> out;
-    std::size_t pos = 0;
-    while (pos < raw.size()) {
-        std::size_t amp = raw.find('&', pos);
-        std::string_view item = raw.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
-        if (!item.empty()) {
-            std::size_t eq = item.find('=');
-            if (eq == std::string_view::npos) {
-                out.emplace_back(core::PercentDecode(item), "");
-            } else {
-                out.emplace_back(core::PercentDecode(item.substr(0, eq)), core::PercentDecode(item.substr(eq + 1)));
-            }
-        }
-        if (amp == std::string_view::npos) break;
-        pos = amp + 1;
-    }
-    return out;
-}
-
-std::optional<core::TimePoint> ParseAmzDate(std::string_view d) {
-    if (d.size() != 16 || d[8] != 'T' || d[15] != 'Z') return std::nullopt;
-    std::string iso = std::string(d.substr(0, 4)) + "-" + std::string(d.substr(4, 2)) + "-" +
-                      std::string(d.substr(6, 2)) + "T" + std::string(d.substr(9, 2)) + ":" +
-                      std::string(d.substr(11, 2)) + ":" + std::string(d.substr(13, 2)) + "Z";
-    auto t = core::ParseIso8601(iso);
-    if (!t) return std::nullopt;
-    return *t;
 }
 
 std::vector<std::string> SplitSemicolons(std::string_view s) {
@@ -113,7 +85,7 @@ std::string CanonicalUri(std::string_view raw_path, bool s3) {
 
 std::string CanonicalQueryString(std::string_view raw_query, std::string_view skip) {
     std::vector<std::pair<std::string, std::string>> encoded;
-    for (auto& [name, value] : SplitQuery(raw_query)) {
+    for (auto& [name, value] : ParseQueryPairs(raw_query)) {
         if (!skip.empty() && name == skip) continue;
         encoded.emplace_back(core::PercentEncode(name), core::PercentEncode(value));
     }
@@ -379,6 +351,16 @@ std::string PresignTarget(std::string_view method, std::string_view raw_target, 
     std::string mac = HmacSha256(SigningKey(secret, date, region, service), StringToSign(amz_date, scope, canonical));
     return std::string(path) + "?" + query +
            "&X-Amz-Signature=" + Hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+}
+
+std::optional<core::TimePoint> ParseAmzDate(std::string_view d) {
+    if (d.size() != 16 || d[8] != 'T' || d[15] != 'Z') return std::nullopt;
+    std::string iso = std::string(d.substr(0, 4)) + "-" + std::string(d.substr(4, 2)) + "-" +
+                      std::string(d.substr(6, 2)) + "T" + std::string(d.substr(9, 2)) + ":" +
+                      std::string(d.substr(11, 2)) + ":" + std::string(d.substr(13, 2)) + "Z";
+    auto t = core::ParseIso8601(iso);
+    if (!t) return std::nullopt;
+    return *t;
 }
 
 }  // namespace sim::aws::protocol

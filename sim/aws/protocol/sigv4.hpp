@@ -94,4 +94,7 @@ std::string PresignTarget(std::string_view method, std::string_view raw_target, 
                           std::string_view access_key, std::string_view secret, std::string_view region,
                           std::string_view service, core::TimePoint now, long expires_seconds);
 
+/// Parses an X-Amz-Date value ("20270101T000000Z"); nullopt when it is not that shape.
+std::optional<core::TimePoint> ParseAmzDate(std::string_view amz_date);
+
 }  // namespace sim::aws::protocol

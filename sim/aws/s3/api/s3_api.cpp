@@ -78,25 +78,6 @@ std::string XmlTime(core::TimePoint t) {
 
 std::string Quoted(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
 
-std::vector<std::pair<std::string, std::string>> SplitQuery(std::string_view raw) {
-    std::vector<std::pair<std::string, std::string>> out;
-    std::size_t pos = 0;
-    while (pos < raw.size()) {
-        std::size_t amp = raw.find('&', pos);
-        auto item = raw.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
-        if (!item.empty()) {
-            std::size_t eq = item.find('=');
-            if (eq == std::string_view::npos) {
-                out.emplace_back(core::PercentDecode(item), "");
-            } else {
-                out.emplace_back(core::PercentDecode(item.substr(0, eq)), core::PercentDecode(item.substr(eq + 1)));
-            }
-        }
-        if (amp == std::string_view::npos) break;
-        pos = amp + 1;
-    }
-    return out;
-}
 
 struct WireError {
     int status;
@@ -298,7 +279,7 @@ std::optional<std::string> ValidateTags(const engine::TagSet& tags) {
 
 engine::TagSet TagsFromHeader(std::string_view header) {
     engine::TagSet tags;
-    for (auto& [k, v] : SplitQuery(header)) tags.emplace_back(k, v);
+    for (auto& [k, v] : protocol::ParseQueryPairs(header)) tags.emplace_back(k, v);
     // Form encoding: '+' is a space in x-amz-tagging.
     for (auto& [k, v] : tags) {
         std::replace(k.begin(), k.end(), '+', ' ');
@@ -393,7 +374,7 @@ std::string VirtualHostedBucket(std::string_view host_header) {
 void S3Api::Handle(core::Request request, core::Respond respond) { respond(HandleSync(request)); }
 
 core::Response S3Api::HandleSync(core::Request& req) {
-    Context ctx{req, ids_.Hex(8), {}, {}, false, req.method == "HEAD", SplitQuery(req.Query())};
+    Context ctx{req, ids_.Hex(8), {}, {}, false, req.method == "HEAD", protocol::ParseQueryPairs(req.Query())};
     for (auto& c : ctx.request_id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     core::Response response;
     try {
@@ -910,7 +891,7 @@ core::Response S3Api::Dispatch(Context& ctx) {
         if (copy_source) {
             std::string cs = *copy_source;
             if (auto q = cs.find('?'); q != std::string::npos) {
-                for (auto& [k, v] : SplitQuery(std::string_view(cs).substr(q + 1))) {
+                for (auto& [k, v] : protocol::ParseQueryPairs(std::string_view(cs).substr(q + 1))) {
                     if (k == "versionId") source_version = v;
                 }
                 cs.resize(q);
