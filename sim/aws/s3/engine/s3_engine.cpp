@@ -404,6 +404,21 @@ std::optional<ObjectVersion> S3Engine::CurrentVersion(const std::string& bucket,
     return v;
 }
 
+void S3Engine::CommitWithNewBlob(const std::string& blob, std::vector<std::string> doomed,
+                                 const std::function<void(std::vector<std::string>& doomed)>& write) {
+    try {
+        auto scope = group_.BeginWrite(db_);
+        write(doomed);
+        scope.Commit();
+    } catch (...) {
+        // The request changed nothing: its new body file must not stay behind either.
+        std::error_code ec;
+        fs::remove(BlobPath(blob), ec);
+        throw;
+    }
+    RemoveAfterCommit(std::move(doomed), {blob});
+}
+
 ObjectVersion S3Engine::InsertVersion(const Bucket& bucket, ObjectVersion v, const std::string& blob,
                                       std::vector<std::string>& doomed) {
     // Unversioned and suspended buckets overwrite the "null" version; enabled ones keep history.
@@ -478,17 +493,9 @@ S3Result<ObjectVersion> S3Engine::DoPutObject(const PutObjectInput& in, BodyWrit
     v.tags = in.tags;
     if (body.algorithm()) v.checksum = StoredChecksum{*body.algorithm(), Base64Encode(checksum), false};
     std::string blob = AdoptBody(body);
-    std::vector<std::string> doomed;
-    try {
-        auto scope = group_.BeginWrite(db_);
+    CommitWithNewBlob(blob, {}, [&](std::vector<std::string>& doomed) {
         v = InsertVersion(*bucket, std::move(v), blob, doomed);
-        scope.Commit();
-    } catch (...) {
-        std::error_code ec;
-        fs::remove(BlobPath(blob), ec);
-        throw;
-    }
-    RemoveAfterCommit(std::move(doomed), {blob});
+    });
     return v;
 }
 
@@ -626,17 +633,9 @@ S3Result<CopyResult> S3Engine::DoCopyObject(const CopyObjectInput& in) {
     } else {
         blob = CloneBlob(source->body_path);
     }
-    std::vector<std::string> doomed;
-    try {
-        auto scope = group_.BeginWrite(db_);
+    CommitWithNewBlob(blob, {}, [&](std::vector<std::string>& doomed) {
         v = InsertVersion(*target_bucket, std::move(v), blob, doomed);
-        scope.Commit();
-    } catch (...) {
-        std::error_code ec;
-        fs::remove(BlobPath(blob), ec);
-        throw;
-    }
-    RemoveAfterCommit(std::move(doomed), {blob});
+    });
     return CopyResult{std::move(v), source->version_id};
 }
 
@@ -902,20 +901,13 @@ S3Result<Part> S3Engine::UploadPart(const std::string& bucket, const std::string
     if (old.Step()) doomed.push_back(old.Text(0));
     old.Reset();
     std::string blob = AdoptBody(body);
-    try {
-        auto scope = group_.BeginWrite(db_);
+    CommitWithNewBlob(blob, std::move(doomed), [&](std::vector<std::string>&) {
         db_.Prepare("INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, modified_ns, checksum, blob)"
                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
             .BindAll(upload_id, part_number, static_cast<std::int64_t>(p.size), p.etag, ToNs(p.last_modified),
                      p.checksum, blob)
             .Execute();
-        scope.Commit();
-    } catch (...) {
-        std::error_code ec;
-        fs::remove(BlobPath(blob), ec);
-        throw;
-    }
-    RemoveAfterCommit(std::move(doomed), {blob});
+    });
     return p;
 }
 
@@ -1040,17 +1032,10 @@ S3Result<ObjectVersion> S3Engine::DoCompleteMultipartUpload(const std::string& b
     auto& all = db_.Prepare("SELECT blob FROM parts WHERE upload_id = ?1");
     all.BindAll(upload_id);
     while (all.Step()) doomed.push_back(all.Text(0));
-    try {
-        auto scope = group_.BeginWrite(db_);
-        v = InsertVersion(*bucket, std::move(v), blob, doomed);
+    CommitWithNewBlob(blob, std::move(doomed), [&](std::vector<std::string>& doomed_blobs) {
+        v = InsertVersion(*bucket, std::move(v), blob, doomed_blobs);
         db_.Prepare("DELETE FROM uploads WHERE upload_id = ?1").BindAll(upload_id).Execute();
-        scope.Commit();
-    } catch (...) {
-        std::error_code ec;
-        fs::remove(BlobPath(blob), ec);
-        throw;
-    }
-    RemoveAfterCommit(std::move(doomed), {blob});
+    });
     return v;
 }
 

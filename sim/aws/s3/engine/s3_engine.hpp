@@ -398,6 +398,11 @@ private:
     ObjectVersion InsertVersion(const Bucket& bucket, ObjectVersion version, const std::string& blob,
                                 std::vector<std::string>& doomed);
     void RemoveAfterCommit(std::vector<std::string> doomed, std::vector<std::string> on_failure);
+    /// Runs `write` in this request's write scope with `blob` as the new body file: on failure the
+    /// blob is removed and nothing changes; on success the blobs in `doomed` (as `write` leaves
+    /// them) are deleted once the batch commits, or `blob` if the commit fails.
+    void CommitWithNewBlob(const std::string& blob, std::vector<std::string> doomed,
+                           const std::function<void(std::vector<std::string>& doomed)>& write);
     std::string NewVersionId();
     std::string NewBlobName();
     void Sweep();
