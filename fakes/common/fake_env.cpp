@@ -158,7 +158,10 @@ void FakeEnv::PutBatchObject(const std::string& system, const std::string& opera
     call.request.target = "/" + options_.batch_bucket + "/" + core::PercentEncode(key, true);
     call.request.body = std::move(body);
     call.request.headers.Set("Content-Type", content_type);
-    call.policy.max_attempts = 0;  // until stored: the bucket may be created later
+    // The bucket may be created later, so 4xx answers are retried too — but for about a day, as a
+    // real sender retries a drop and then raises an alert: retrying every undelivered daily file
+    // forever made each virtual day cost more than the one before (timers pile up quadratically).
+    call.policy.max_attempts = kFileDropAttempts;
     call.policy.retry_client_errors = true;
     call.policy.initial_backoff = std::chrono::minutes(1);
     call.policy.max_backoff = std::chrono::hours(1);

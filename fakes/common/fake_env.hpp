@@ -30,6 +30,11 @@
 
 namespace sim::fakes::common {
 
+/// Attempts to store one file in the batch bucket: 1, 2, 4, ... 32 minutes, then hourly — about 24 h
+/// of retrying before the drop is given up (journaled as failed).
+inline constexpr int kFileDropAttempts = 30;
+
+
 struct FakeOptions {
     std::uint64_t seed = 1;
     std::size_t journal_size = 10'000;
