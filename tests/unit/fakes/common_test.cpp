@@ -326,5 +326,26 @@ TEST_F(FakeRoute, LatencyAndTimeoutRunOnTheClock) {
     EXPECT_EQ(status, 504);
 }
 
+TEST(FileDrop, IsRetriedForAboutADayWhenTheBucketIsMissingThenGivenUp) {
+    World w;
+    int puts = 0;
+    w.transport.RegisterInProcess("aws", [&](core::Request, core::Respond d) {
+        ++puts;
+        d(core::Response::Text(404, "<Error><Code>NoSuchBucket</Code></Error>", "application/xml"));
+    });
+    bool done = false, stored = true;
+    w.env.PutBatchObject("payment", "cashflow_file", "cashflow/x.csv", "a,b\n", "text/csv",
+                         [&](const core::Response&, int, bool ok) {
+                             done = true;
+                             stored = ok;
+                         });
+    w.Advance(std::chrono::hours(20));
+    EXPECT_FALSE(done) << "a bucket created later the same day must still get the file";
+    w.Advance(std::chrono::hours(12));
+    EXPECT_TRUE(done);
+    EXPECT_FALSE(stored);
+    EXPECT_EQ(puts, kFileDropAttempts);
+}
+
 }  // namespace
 }  // namespace sim::fakes::common
