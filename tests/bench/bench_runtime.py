@@ -18,6 +18,8 @@ import tempfile
 import threading
 import time
 
+from bench_support import rss_kib
+
 LISTENING = re.compile(r"^listening (\w+) (\S+):(\d+)\s*$")
 
 
@@ -99,14 +101,6 @@ def time_to_healthy(binary, extra_args, log, timeout):
             time.sleep(0.0002)
     finally:
         server.stop()
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return None
 
 
 def run_wrk(port, threads, connections, duration):

@@ -26,6 +26,8 @@ import tempfile
 import threading
 import time
 
+from bench_support import free_port, rss_kib
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
@@ -42,20 +44,6 @@ function request()
   return wrk.format("PUT", "/bench/put-" .. tid .. "-" .. counter, {["Content-Type"] = "application/octet-stream"}, body)
 end
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class RssSampler:

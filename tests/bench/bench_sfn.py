@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from cardsim_process import CardsimProcess  # noqa: E402
+
+from bench_support import free_port, rss_kib
 
 ROLE = "arn:aws:iam::123456789012:role/bench"
 CHAIN = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
@@ -44,20 +45,6 @@ MAP = json.dumps({"StartAt": "M", "States": {"M": {
     "Type": "Map", "ItemsPath": "$.items",
     "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}},
     "ResultSelector": {"count.$": "States.ArrayLength($)"}, "End": True}}})
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class Client:

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import cardsim_process  # noqa: E402
 from cardsim_process import CardsimProcess  # noqa: E402
+
+from bench_support import free_port, rss_kib
 
 ACCOUNT_PATH = "/000000000000/"
 
@@ -77,20 +78,6 @@ function done(summary, latency, requests)
   io.write(string.format("EMPTY_RECEIVES %%d\n", e))
 end
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def call(port, target, body, timeout=30):
