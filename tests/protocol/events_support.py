@@ -4,6 +4,7 @@ import json
 import os
 import sys
 import time
+import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from cardsim_process import CardsimProcess  # noqa: E402,F401
@@ -22,6 +23,26 @@ def client(sim, service):
     return boto3.client(service, endpoint_url="http://127.0.0.1:%d" % sim.ports["aws"], region_name=REGION,
                         aws_access_key_id="test", aws_secret_access_key="test",
                         config=Config(retries={"max_attempts": 1}, inject_host_prefix=False))
+
+
+class VirtualSimCase(unittest.TestCase):
+    """One `cardsim serve --clock virtual` per test class (virtual time starts at
+    2027-01-01T00:00:00Z), with a boto3 client per entry of `clients` (attribute name -> service)."""
+
+    clients = {"sqs": "sqs"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = CardsimProcess("--clock", "virtual").start()
+        for attribute, service in cls.clients.items():
+            setattr(cls, attribute, client(cls.sim, service))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.__exit__(None, None, None)
+
+    def queue(self, name):
+        return self.sqs.create_queue(QueueName=name)["QueueUrl"]
 
 
 def advance(sim, duration):

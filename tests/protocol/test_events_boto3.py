@@ -5,24 +5,12 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from events_support import (ROLE, CardsimProcess, advance, client, drain, function_arn, invocations, pass_machine,
+from events_support import (ROLE, VirtualSimCase, advance, drain, function_arn, invocations, pass_machine,
                             queue_arn)
 
 
-class EventsCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = CardsimProcess("--clock", "virtual").start()
-        cls.events = client(cls.sim, "events")
-        cls.sqs = client(cls.sim, "sqs")
-        cls.sfn = client(cls.sim, "stepfunctions")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.__exit__(None, None, None)
-
-    def queue(self, name):
-        return self.sqs.create_queue(QueueName=name)["QueueUrl"]
+class EventsCase(VirtualSimCase):
+    clients = {"events": "events", "sqs": "sqs", "sfn": "stepfunctions"}
 
     def test_daily_rule_starts_a_state_machine_thirty_times_in_a_virtual_month(self):
         sm = self.sfn.create_state_machine(name="statement", definition=pass_machine(), roleArn=ROLE)["stateMachineArn"]

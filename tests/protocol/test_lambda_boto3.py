@@ -6,19 +6,11 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from events_support import CardsimProcess, advance, client, drain, function_arn, invocations, queue_arn
+from events_support import VirtualSimCase, advance, drain, function_arn, invocations, queue_arn
 
 
-class LambdaCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = CardsimProcess("--clock", "virtual").start()
-        cls.fn = client(cls.sim, "lambda")
-        cls.sqs = client(cls.sim, "sqs")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.__exit__(None, None, None)
+class LambdaCase(VirtualSimCase):
+    clients = {"fn": "lambda", "sqs": "sqs"}
 
     def test_invoke_request_response_event_and_dry_run(self):
         r = self.fn.invoke(FunctionName="cardsim-echo", Payload=json.dumps({"hello": "world"}))

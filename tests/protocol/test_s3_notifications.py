@@ -6,20 +6,11 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from events_support import CardsimProcess, client, drain, queue_arn
+from events_support import VirtualSimCase, drain, queue_arn
 
 
-class S3NotificationsCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = CardsimProcess("--clock", "virtual").start()
-        cls.s3 = client(cls.sim, "s3")
-        cls.sqs = client(cls.sim, "sqs")
-        cls.events = client(cls.sim, "events")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.__exit__(None, None, None)
+class S3NotificationsCase(VirtualSimCase):
+    clients = {"s3": "s3", "sqs": "sqs", "events": "events"}
 
     def test_queue_configuration_round_trip_and_messages(self):
         url = self.sqs.create_queue(QueueName="batch-files")["QueueUrl"]

@@ -7,28 +7,15 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from events_support import (ROLE, CardsimProcess, advance, client, drain, function_arn, invocations, pass_machine,
+from events_support import (ROLE, VirtualSimCase, advance, drain, function_arn, invocations, pass_machine,
                             queue_arn)
 
 UTC = datetime.timezone.utc
 OFF = {"Mode": "OFF"}
 
 
-class SchedulerCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        # Virtual time starts at 2027-01-01T00:00:00Z.
-        cls.sim = CardsimProcess("--clock", "virtual").start()
-        cls.sch = client(cls.sim, "scheduler")
-        cls.sqs = client(cls.sim, "sqs")
-        cls.sfn = client(cls.sim, "stepfunctions")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.__exit__(None, None, None)
-
-    def queue(self, name):
-        return self.sqs.create_queue(QueueName=name)["QueueUrl"]
+class SchedulerCase(VirtualSimCase):
+    clients = {"sch": "scheduler", "sqs": "sqs", "sfn": "stepfunctions"}
 
     def test_cron_in_tokyo_fires_at_local_time(self):
         url = self.queue("tokyo")
