@@ -71,7 +71,18 @@ class SfnCase(unittest.TestCase):
         self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
         return cm.exception.response["Error"]["Message"]
 
+    def settle(self):
+        """Runs the server's loop to quiescence without moving time: work an execution handed to
+        in-process integrations (SQS, S3, child executions) finishes before the next assertion,
+        instead of racing the test's next request."""
+        advance(self.sim, "PT0S")
+
+    def describe(self, arn):
+        self.settle()
+        return self.sfn.describe_execution(executionArn=arn)
+
     def history(self, arn, **kwargs):
+        self.settle()
         return self.sfn.get_execution_history(executionArn=arn, **kwargs)["events"]
 
 
@@ -156,7 +167,7 @@ class Executions(SfnCase):
     def test_pass_chain_succeeds_with_history(self):
         arn = self.machine(pass_chain())
         ex = self.sfn.start_execution(stateMachineArn=arn, name="one", input='{"x": 1}')
-        d = self.sfn.describe_execution(executionArn=ex["executionArn"])
+        d = self.describe(ex["executionArn"])
         self.assertEqual(d["status"], "SUCCEEDED")
         self.assertEqual(json.loads(d["output"]), {"x": 1, "a": {"n": 1}})
         self.assertEqual(d["name"], "one")
@@ -208,15 +219,15 @@ class Executions(SfnCase):
         arn = self.machine(wait_then_pass(3600))
         done = self.sfn.start_execution(stateMachineArn=arn)["executionArn"]
         stopped = self.sfn.start_execution(stateMachineArn=arn)["executionArn"]
-        self.assertEqual(self.sfn.describe_execution(executionArn=done)["status"], "RUNNING")
+        self.assertEqual(self.describe(done)["status"], "RUNNING")
         resp = self.sfn.stop_execution(executionArn=stopped, error="Halt", cause="test")
         self.assertIn("stopDate", resp)
-        d = self.sfn.describe_execution(executionArn=stopped)
+        d = self.describe(stopped)
         self.assertEqual((d["status"], d["error"], d["cause"]), ("ABORTED", "Halt", "test"))
         self.assertEqual(self.history(stopped)[-1]["type"], "ExecutionAborted")
         self.assertEqual(self.history(stopped)[-1]["executionAbortedEventDetails"]["error"], "Halt")
         advance(self.sim, "PT1H")
-        self.assertEqual(self.sfn.describe_execution(executionArn=done)["status"], "SUCCEEDED")
+        self.assertEqual(self.describe(done)["status"], "SUCCEEDED")
 
     def test_list_executions_filters_and_pages(self):
         arn = self.machine(wait_then_pass(60))
@@ -239,7 +250,7 @@ class Executions(SfnCase):
         arn = self.machine(json.dumps({"StartAt": "F", "States": {
             "F": {"Type": "Fail", "Error": "Card.Declined", "Cause": "limit"}}}))
         ex = self.sfn.start_execution(stateMachineArn=arn)["executionArn"]
-        d = self.sfn.describe_execution(executionArn=ex)
+        d = self.describe(ex)
         self.assertEqual((d["status"], d["error"], d["cause"]), ("FAILED", "Card.Declined", "limit"))
         last = self.history(ex)[-1]
         self.assertEqual(last["type"], "ExecutionFailed")
@@ -265,7 +276,7 @@ class Executions(SfnCase):
         self.assertEqual(started["mapStateStartedEventDetails"], {"length": 2})
         iterations = [e["mapIterationStartedEventDetails"] for e in events if e["type"] == "MapIterationStarted"]
         self.assertEqual([i["index"] for i in iterations], [0, 1])
-        self.assertEqual(json.loads(self.sfn.describe_execution(executionArn=ex)["output"]), [1, 2])
+        self.assertEqual(json.loads(self.describe(ex)["output"]), [1, 2])
 
 
 class Callbacks(SfnCase):
@@ -277,14 +288,15 @@ class Callbacks(SfnCase):
             "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token", "who.$": "$.who"}},
             "HeartbeatSeconds": 600, "End": True}}}))
         ex = self.sfn.start_execution(stateMachineArn=arn, input='{"who": "officer"}')["executionArn"]
+        self.settle()
         msgs = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", [])
         self.assertEqual(len(msgs), 1)
         body = json.loads(msgs[0]["Body"])
         self.assertEqual(body["who"], "officer")
         self.sfn.send_task_heartbeat(taskToken=body["token"])
-        self.assertEqual(self.sfn.describe_execution(executionArn=ex)["status"], "RUNNING")
+        self.assertEqual(self.describe(ex)["status"], "RUNNING")
         self.sfn.send_task_success(taskToken=body["token"], output='{"approved": true}')
-        d = self.sfn.describe_execution(executionArn=ex)
+        d = self.describe(ex)
         self.assertEqual(d["status"], "SUCCEEDED")
         self.assertEqual(json.loads(d["output"]), {"approved": True})
         types = [e["type"] for e in self.history(ex)]
@@ -303,9 +315,10 @@ class Callbacks(SfnCase):
             "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
             "Parameters": {"QueueUrl": url, "MessageBody.$": "$$.Task.Token"}, "End": True}}}))
         ex = self.sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        self.settle()
         token = sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"]
         self.sfn.send_task_failure(taskToken=token, error="Review.Rejected", cause="no")
-        d = self.sfn.describe_execution(executionArn=ex)
+        d = self.describe(ex)
         self.assertEqual((d["status"], d["error"]), ("FAILED", "Review.Rejected"))
 
     def test_sqs_error_is_catchable(self):
@@ -315,7 +328,7 @@ class Callbacks(SfnCase):
                      "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": True},
             "Caught": {"Type": "Pass", "End": True}}}))
         ex = self.sfn.start_execution(stateMachineArn=arn)["executionArn"]
-        d = self.sfn.describe_execution(executionArn=ex)
+        d = self.describe(ex)
         self.assertEqual(d["status"], "SUCCEEDED")
         self.assertTrue(json.loads(d["output"])["Error"].startswith("SQS."), d["output"])
 
@@ -330,7 +343,7 @@ class Callbacks(SfnCase):
                     "Parameters": {"Bucket": "sfn-bucket", "Key": "a/b.json"},
                     "ResultSelector": {"body.$": "States.StringToJson($.Body)"}, "End": True}}}))
         ex = self.sfn.start_execution(stateMachineArn=arn, input='{"doc": {"amount": 1200}}')["executionArn"]
-        d = self.sfn.describe_execution(executionArn=ex)
+        d = self.describe(ex)
         self.assertEqual(d["status"], "SUCCEEDED", d)
         self.assertEqual(json.loads(d["output"]), {"body": {"amount": 1200}})
         self.assertEqual(json.loads(s3.get_object(Bucket="sfn-bucket", Key="a/b.json")["Body"].read()), {"amount": 1200})
@@ -338,7 +351,7 @@ class Callbacks(SfnCase):
             "Get": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
                     "Parameters": {"Bucket": "sfn-bucket", "Key": "nope"}, "End": True}}}))
         ex = self.sfn.start_execution(stateMachineArn=missing)["executionArn"]
-        self.assertEqual(self.sfn.describe_execution(executionArn=ex)["error"], "S3.NoSuchKeyException")
+        self.assertEqual(self.describe(ex)["error"], "S3.NoSuchKeyException")
 
     def test_distributed_map_reads_items_from_s3(self):
         s3 = client(self.sim, "s3")
@@ -352,7 +365,7 @@ class Callbacks(SfnCase):
                               "StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}},
             "End": True}}}))
         ex = self.sfn.start_execution(stateMachineArn=arn)["executionArn"]
-        d = self.sfn.describe_execution(executionArn=ex)
+        d = self.describe(ex)
         self.assertEqual(d["status"], "SUCCEEDED", d)
         self.assertEqual(json.loads(d["output"]), [{"id": "1", "amount": "100"}, {"id": "2", "amount": "250"}])
 
@@ -365,11 +378,11 @@ class Callbacks(SfnCase):
             "Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
             "Parameters": {"StateMachineArn": child}, "End": True}}}))
         ex = self.sfn.start_execution(stateMachineArn=parent)["executionArn"]
-        self.assertEqual(self.sfn.describe_execution(executionArn=ex)["status"], "RUNNING")
+        self.assertEqual(self.describe(ex)["status"], "RUNNING")
         ff = self.sfn.start_execution(stateMachineArn=fire)["executionArn"]
-        self.assertIn("ExecutionArn", json.loads(self.sfn.describe_execution(executionArn=ff)["output"]))
+        self.assertIn("ExecutionArn", json.loads(self.describe(ff)["output"]))
         advance(self.sim, "PT10M")
-        d = self.sfn.describe_execution(executionArn=ex)
+        d = self.describe(ex)
         self.assertEqual(d["status"], "SUCCEEDED")
         out = json.loads(d["output"])
         self.assertEqual((out["Status"], out["Output"], out["Input"]), ("SUCCEEDED", "done", {"from": "parent"}))
@@ -385,7 +398,7 @@ class Callbacks(SfnCase):
         # The call goes over TCP to the same process: let the loop run it.
         import time
         for _ in range(100):
-            d = self.sfn.describe_execution(executionArn=ex)
+            d = self.describe(ex)
             if d["status"] != "RUNNING":
                 break
             time.sleep(0.02)
@@ -397,7 +410,7 @@ class Callbacks(SfnCase):
             "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
             "Parameters": {"FunctionName": "nobody", "Payload": {}}, "End": True}}}))
         ex = self.sfn.start_execution(stateMachineArn=arn)["executionArn"]
-        self.assertEqual(self.sfn.describe_execution(executionArn=ex)["error"], "Lambda.ResourceNotFoundException")
+        self.assertEqual(self.describe(ex)["error"], "Lambda.ResourceNotFoundException")
 
 
 MOCKS = {
@@ -432,10 +445,10 @@ class MockedIntegrations(SfnCase):
             "End": True}}})
         arn = self.sfn.create_state_machine(name="mocked", definition=definition, roleArn=ROLE)["stateMachineArn"]
         happy = self.sfn.start_execution(stateMachineArn=arn + "#Happy")["executionArn"]
-        self.assertEqual(json.loads(self.sfn.describe_execution(executionArn=happy)["output"]), {"charged": True})
+        self.assertEqual(json.loads(self.describe(happy)["output"]), {"charged": True})
         flaky = self.sfn.start_execution(stateMachineArn=arn + "#Retry")["executionArn"]
         advance(self.sim, "PT10S")
-        d = self.sfn.describe_execution(executionArn=flaky)
+        d = self.describe(flaky)
         self.assertEqual(d["status"], "SUCCEEDED", d)
         self.assertEqual(json.loads(d["output"]), {"charged": "late"})
         self.assertEqual([e["type"] for e in self.history(flaky)].count("TaskFailed"), 2)
