@@ -19,3 +19,77 @@ def rss_kib(pid):
     except OSError:
         pass
     return 0
+
+
+class MotoServer:
+    """A moto_server on a free loopback port, started now and stopped by its PID (`stop`)."""
+
+    def __init__(self, ready_path="/moto-api/", start_timeout=30):
+        import http.client
+        import os
+        import shutil
+        import subprocess
+        import tempfile
+        import time
+        self.port = free_port()
+        self._log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([shutil.which("moto_server") or "moto_server", "-H", "127.0.0.1", "-p",
+                                      str(self.port)], stdout=self._log, stderr=self._log)
+        deadline = time.monotonic() + start_timeout
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", ready_path)
+                conn.getresponse().read()
+                conn.close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("moto_server did not start")
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stop(self):
+        import os
+        import signal
+        import subprocess
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+
+
+def parse_wrk(out):
+    """Requests/s, p50/p99 latency (ms), non-2xx count and socket errors from `wrk --latency` output."""
+    import re
+
+    def latency(tag):
+        m = re.search(r"^\s*%s%%\s+([\d.]+)(us|ms|s)\s*$" % tag, out, re.M)
+        if not m:
+            return None
+        v = float(m.group(1))
+        return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": latency("50"), "p99": latency("99"),
+            "non2xx": int(non2xx.group(1)) if non2xx else 0, "errors": errors.group(1) if errors else ""}
+
+
+def run_wrk(port, lua, threads, conns, duration, workdir, name, path="/"):
+    """Runs wrk with the Lua script text `lua` against 127.0.0.1:`port`; returns parse_wrk's dict."""
+    import os
+    import subprocess
+    script = os.path.join(workdir, name + ".lua")
+    with open(script, "w") as f:
+        f.write(lua)
+    cmd = ["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % duration, "--latency", "-s", script,
+           "http://127.0.0.1:%d%s" % (port, path)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
+    return parse_wrk(p.stdout + p.stderr)
