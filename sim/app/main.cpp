@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sim/app/report_command.hpp"
 #include "sim/app/runtime.hpp"
 #include "sim/app/serve_options.hpp"
 #include "sim/core/log.hpp"
@@ -32,6 +33,7 @@ constexpr std::string_view kProgramHelp =
     "\n"
     "Commands:\n"
     "  serve     run the simulator as a server on ports 4566 (AWS), 8080 (platform), 8090 (fakes)\n"
+    "  report    merge the shard reports of a load run (`cardsim report merge`)\n"
     "  help CMD  show the help of a command (same as `cardsim CMD --help`)\n"
     "\n"
     "Exit codes:\n"
@@ -83,6 +85,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"serve", Serve, ServeHelp},
+    {"report", sim::app::ReportCommand, sim::app::ReportHelp},
 };
 
 const Command* FindCommand(std::string_view name) {
@@ -92,7 +95,9 @@ const Command* FindCommand(std::string_view name) {
 }
 
 int UnknownCommand(std::string_view name) {
-    std::cerr << "cardsim: unknown command '" << name << "'; commands: serve, help (see cardsim --help)\n";
+    std::string names;
+    for (const auto& c : kCommands) names += std::string(c.name) + ", ";
+    std::cerr << "cardsim: unknown command '" << name << "'; commands: " << names << "help (see cardsim --help)\n";
     return kExitUsage;
 }
 

@@ -22,6 +22,7 @@ OpenModelDriver::OpenModelDriver(clock::Clock& clock, const LoadProfile& profile
       options_(options),
       report_(profile.name, profile.duration, profile.interval) {
     report_.Shards().push_back(std::to_string(options.shard_index + 1) + "/" + std::to_string(options.shard_count));
+    for (const auto& t : profile.thresholds) report_.ThresholdTexts().push_back(t.text);
     for (const auto& spec : profile.flows) {
         auto it = flows.find(spec.name);
         if (it == flows.end() || !it->second) throw std::invalid_argument("no implementation for flow " + spec.name);

@@ -76,6 +76,8 @@ core::Status<> LoadReport::Merge(const LoadReport& other) {
         return core::Fail(Bad("cannot merge profile \"" + other.profile_ + "\" into \"" + profile_ + "\""));
     if (other.interval_ != interval_ || other.measured_ != measured_)
         return core::Fail(Bad("cannot merge runs of different duration or timeline interval"));
+    if (other.threshold_texts_ != threshold_texts_)
+        return core::Fail(Bad("cannot merge runs with different thresholds (different profile versions?)"));
     for (const auto& [name, theirs] : other.flows_) {
         auto& mine = Flow(name);
         mine.completed += theirs.completed;
@@ -141,6 +143,7 @@ nlohmann::json LoadReport::ToJson() const {
     j["measured_ns"] = measured_.count();
     j["interval_ns"] = interval_.count();
     j["shards"] = shards_;
+    j["thresholds"] = threshold_texts_;
     j["requests"] = Requests();
     j["errors"] = Errors();
     nlohmann::json flows = nlohmann::json::object();
@@ -174,6 +177,7 @@ core::Result<LoadReport> LoadReport::FromJson(const nlohmann::json& j) {
         LoadReport r(j.at("profile").get<std::string>(), nanoseconds(j.at("measured_ns").get<std::int64_t>()),
                      nanoseconds(j.at("interval_ns").get<std::int64_t>()));
         r.shards_ = j.value("shards", std::vector<std::string>{});
+        r.threshold_texts_ = j.value("thresholds", std::vector<std::string>{});
         for (const auto& [name, fj] : j.at("flows").items()) {
             auto& f = r.Flow(name);
             f.completed = fj.at("completed").get<std::uint64_t>();

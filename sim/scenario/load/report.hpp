@@ -76,6 +76,9 @@ public:
     std::chrono::nanoseconds Interval() const { return interval_; }
     const std::map<std::string, FlowStats>& Flows() const { return flows_; }
     const std::vector<ProcessSample>& Samples() const { return samples_; }
+    /// The profile's thresholds as written, kept so a merged report is judged like the run.
+    std::vector<std::string>& ThresholdTexts() { return threshold_texts_; }
+    const std::vector<std::string>& ThresholdTexts() const { return threshold_texts_; }
     /// Shard labels merged into this report ("1/2", "2/2"); one entry for an unmerged report.
     std::vector<std::string>& Shards() { return shards_; }
     const std::vector<std::string>& Shards() const { return shards_; }
@@ -90,6 +93,7 @@ private:
     std::map<std::string, FlowStats> flows_;
     std::vector<ProcessSample> samples_;
     std::vector<std::string> shards_;
+    std::vector<std::string> threshold_texts_;
 };
 
 /// A threshold's measured value in its unit ("12.30ms", "0.100%", "20.0/s", "no data").

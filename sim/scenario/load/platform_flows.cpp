@@ -1,0 +1,345 @@
+#include "sim/scenario/load/platform_flows.hpp"
+
+#include <algorithm>
+
+namespace sim::scenario::load {
+
+namespace {
+
+using Json = nlohmann::json;
+using std::chrono::nanoseconds;
+using Reply = FlowClient::Reply;
+
+constexpr const char* kPassword = "load-password-0123";
+
+std::map<std::string, std::string> Bearer(const Member& m) { return {{"Authorization", "Bearer " + m.session_token}}; }
+
+bool Ok(const Reply& r) { return r.status >= 200 && r.status < 300; }
+
+std::string ErrorKind(const std::string& hop, const Reply& r) {
+    if (r.status == 0) return hop + ":no_answer";
+    return hop + ":http_" + std::to_string(r.status);
+}
+
+std::string Describe(const std::string& what, const Reply& r) {
+    return what + " answered " + std::to_string(r.status) + (r.body.is_null() ? "" : ": " + r.body.dump().substr(0, 300));
+}
+
+/// Waits for a push delivery to `member` whose JSON mentions `needle`, long-polling the push
+/// gateway from the member's cursor; `done(true)` when found, `done(false)` after `deadline`.
+void AwaitPush(FlowClient& client, Member& member, std::uint64_t after, std::string needle, clock::TimePoint deadline,
+               std::function<void(bool)> done) {
+    if (client.Clock().Now() >= deadline) {
+        done(false);
+        return;
+    }
+    std::string target = "/push/v1/deliveries/await?token=" + member.device_token + "&after=" + std::to_string(after) +
+                         "&count=1&timeout=PT5S";
+    client.Call("push", "GET", target, nullptr, {},
+                [&client, &member, after, needle = std::move(needle), deadline, done = std::move(done)](Reply r) mutable {
+                    if (!Ok(r) || !r.body.contains("deliveries")) {
+                        done(false);
+                        return;
+                    }
+                    std::uint64_t cursor = after;
+                    for (const auto& d : r.body["deliveries"]) {
+                        cursor = std::max<std::uint64_t>(cursor, d.value("seq", std::uint64_t{0}));
+                        if (d.dump().find(needle) != std::string::npos) {
+                            done(true);
+                            return;
+                        }
+                    }
+                    AwaitPush(client, member, cursor, std::move(needle), deadline, std::move(done));
+                });
+}
+
+/// The highest delivery seq the push gateway has for `member` now (the cursor new arrivals start from).
+void CurrentPushCursor(FlowClient& client, Member& member, std::function<void(std::uint64_t)> done) {
+    client.Call("push", "GET", "/push/v1/deliveries?token=" + member.device_token + "&limit=100000", nullptr, {},
+                [done = std::move(done)](Reply r) {
+                    std::uint64_t seq = 0;
+                    if (Ok(r) && r.body.contains("deliveries"))
+                        for (const auto& d : r.body["deliveries"]) seq = std::max<std::uint64_t>(seq, d.value("seq", std::uint64_t{0}));
+                    done(seq);
+                });
+}
+
+class CardUseFlow : public LoadFlow {
+public:
+    CardUseFlow(FlowClient& client, Population& population) : client_(client), population_(population) {}
+    void Start(std::uint64_t arrival, std::function<void(ArrivalOutcome)> done) override {
+        auto& members = population_.Members();
+        Member& m = members[arrival % members.size()];
+        // Random-looking but deterministic amounts below the magic ¥99,800 range.
+        std::int64_t amount = 100 + static_cast<std::int64_t>((arrival * 7919) % 4900);
+        auto started = client_.Clock().Now();
+        CurrentPushCursor(client_, m, [this, &m, amount, started, done = std::move(done)](std::uint64_t cursor) mutable {
+            Json body = {{"card", m.pan}, {"amount", amount}, {"merchant_name", "LOAD MART"}, {"mcc", "5411"}};
+            client_.Call("payment-processor", "POST", "/payment/simulate/authorizations", body, {},
+                         [this, &m, cursor, started, done = std::move(done)](Reply r) mutable {
+                             if (!Ok(r) || !r.body.contains("authorization_id")) {
+                                 done(ArrivalOutcome::Error(ErrorKind("authorize", r)));
+                                 return;
+                             }
+                             auto authorized = client_.Clock().Now();
+                             std::string id = r.body["authorization_id"].get<std::string>();
+                             AwaitPush(client_, m, cursor, id, authorized + std::chrono::seconds(30),
+                                       [this, started, authorized, done = std::move(done)](bool found) {
+                                           if (!found) {
+                                               done(ArrivalOutcome::Error("push:not_delivered"));
+                                               return;
+                                           }
+                                           ArrivalOutcome o;
+                                           o.hops["authorize"] = authorized - started;
+                                           o.hops["record_and_push"] = client_.Clock().Now() - authorized;
+                                           done(std::move(o));
+                                       });
+                         });
+        });
+    }
+
+private:
+    FlowClient& client_;
+    Population& population_;
+};
+
+class AppBrowseFlow : public LoadFlow {
+public:
+    AppBrowseFlow(FlowClient& client, Population& population) : client_(client), population_(population) {}
+    void Start(std::uint64_t arrival, std::function<void(ArrivalOutcome)> done) override {
+        auto& members = population_.Members();
+        Member& m = members[arrival % members.size()];
+        auto outcome = std::make_shared<ArrivalOutcome>();
+        Step(m, 0, outcome, std::move(done));
+    }
+
+private:
+    void Step(Member& m, std::size_t i, std::shared_ptr<ArrivalOutcome> outcome, std::function<void(ArrivalOutcome)> done) {
+        static const std::pair<const char*, const char*> kPages[] = {
+            {"balance", "/app/v1/balance"}, {"statements", "/app/v1/statements"}, {"authorizations", "/app/v1/authorizations?limit=10"}};
+        if (i == std::size(kPages)) {
+            done(std::move(*outcome));
+            return;
+        }
+        client_.Call("platform", "GET", kPages[i].second, nullptr, Bearer(m),
+                     [this, &m, i, outcome, done = std::move(done)](Reply r) mutable {
+                         if (!Ok(r)) {
+                             done(ArrivalOutcome::Error(ErrorKind(kPages[i].first, r)));
+                             return;
+                         }
+                         outcome->hops[kPages[i].first] = r.latency;
+                         Step(m, i + 1, outcome, std::move(done));
+                     });
+    }
+    FlowClient& client_;
+    Population& population_;
+};
+
+class AtmRepaymentFlow : public LoadFlow {
+public:
+    AtmRepaymentFlow(FlowClient& client, Population& population) : client_(client), population_(population) {}
+    void Start(std::uint64_t arrival, std::function<void(ArrivalOutcome)> done) override {
+        auto& members = population_.Members();
+        Member& m = members[arrival % members.size()];
+        auto started = client_.Clock().Now();
+        client_.Call("platform", "POST", "/app/v1/repayments/qr", Json{{"amount", 1000}}, Bearer(m),
+                     [this, &m, started, done = std::move(done)](Reply qr) mutable {
+                         if (!Ok(qr) || !qr.body.contains("repay_token")) {
+                             done(ArrivalOutcome::Error(ErrorKind("qr", qr)));
+                             return;
+                         }
+                         Json cash = {{"repay_token", qr.body["repay_token"]}, {"store_code", "S-LOAD"}, {"notes", Json::array({1000})}};
+                         auto issued = client_.Clock().Now();
+                         client_.Call("atm", "POST", "/atm/simulate/repayments", cash, {},
+                                      [this, &m, started, issued, done = std::move(done)](Reply r) mutable {
+                                          if (!Ok(r) || !r.body.contains("atm_txn_id")) {
+                                              done(ArrivalOutcome::Error(ErrorKind("cash_in", r)));
+                                              return;
+                                          }
+                                          auto cashed = client_.Clock().Now();
+                                          AwaitRecorded(m, r.body["atm_txn_id"].get<std::string>(), started, issued, cashed,
+                                                        std::move(done));
+                                      });
+                     });
+    }
+
+private:
+    void AwaitRecorded(Member& m, std::string atm_txn_id, clock::TimePoint started, clock::TimePoint issued,
+                       clock::TimePoint cashed, std::function<void(ArrivalOutcome)> done) {
+        client_.Call("platform", "GET", "/app/v1/repayments", nullptr, Bearer(m),
+                     [this, &m, atm_txn_id, started, issued, cashed, done = std::move(done)](Reply r) mutable {
+                         if (!Ok(r)) {
+                             done(ArrivalOutcome::Error(ErrorKind("recorded", r)));
+                             return;
+                         }
+                         if (r.body.dump().find(atm_txn_id) != std::string::npos) {
+                             ArrivalOutcome o;
+                             o.hops["qr"] = issued - started;
+                             o.hops["cash_in"] = cashed - issued;
+                             o.hops["platform_recorded"] = client_.Clock().Now() - cashed;
+                             done(std::move(o));
+                             return;
+                         }
+                         if (client_.Clock().Now() - cashed > std::chrono::seconds(30)) {
+                             done(ArrivalOutcome::Error("recorded:not_recorded"));
+                             return;
+                         }
+                         client_.Clock().ScheduleAfter(std::chrono::milliseconds(20),
+                                                       [this, &m, atm_txn_id, started, issued, cashed, done = std::move(done)]() mutable {
+                                                           AwaitRecorded(m, atm_txn_id, started, issued, cashed, std::move(done));
+                                                       });
+                     });
+    }
+    FlowClient& client_;
+    Population& population_;
+};
+
+class ApplicationFlow : public LoadFlow {
+public:
+    ApplicationFlow(FlowClient& client, std::uint64_t seed) : client_(client), seed_(seed) {}
+    void Start(std::uint64_t arrival, std::function<void(ArrivalOutcome)> done) override {
+        auto email = "applicant-" + std::to_string(seed_) + "-" + std::to_string(arrival) + "@load.example";
+        auto outcome = std::make_shared<ArrivalOutcome>();
+        client_.Call("platform", "POST", "/app/v1/members", Json{{"email", email}, {"password", kPassword}}, {},
+                     [this, email, outcome, done = std::move(done)](Reply r) mutable {
+                         if (!Ok(r)) return done(ArrivalOutcome::Error(ErrorKind("signup", r)));
+                         outcome->hops["signup"] = r.latency;
+                         client_.Call("platform", "POST", "/app/v1/sessions", Json{{"email", email}, {"password", kPassword}}, {},
+                                      [this, outcome, done = std::move(done)](Reply s) mutable {
+                                          if (!Ok(s) || !s.body.contains("token")) return done(ArrivalOutcome::Error(ErrorKind("signin", s)));
+                                          outcome->hops["signin"] = s.latency;
+                                          Json application = {
+                                              {"family_name", "テスト"}, {"given_name", "通常"}, {"family_name_kana", "テスト"},
+                                              {"given_name_kana", "ツウジョウ"}, {"birth_date", "1990-04-01"},
+                                              {"postal_code", "160-0022"}, {"address", "東京都新宿区新宿1-1-1"},
+                                              {"phone", "090-0000-0000"}, {"annual_income", 4000000}, {"household_size", 1},
+                                              {"housing", "RENTED"}, {"other_annual_debt", 0}, {"ekyc_method", "HE"},
+                                              {"documents", Json::array({{{"type", "IC_CHIP"}}, {{"type", "SELFIE"}}})},
+                                              {"embossed_name", "TARO TESUTO"}};
+                                          client_.Call("platform", "POST", "/app/v1/applications", application,
+                                                       {{"Authorization", "Bearer " + s.body["token"].get<std::string>()}},
+                                                       [outcome, done = std::move(done)](Reply a) mutable {
+                                                           if (!Ok(a)) return done(ArrivalOutcome::Error(ErrorKind("submit", a)));
+                                                           outcome->hops["submit"] = a.latency;
+                                                           done(std::move(*outcome));
+                                                       });
+                                      });
+                     });
+    }
+
+private:
+    FlowClient& client_;
+    std::uint64_t seed_;
+};
+
+}  // namespace
+
+const std::set<std::string>& KnownFlows() {
+    static const std::set<std::string> kFlows = {"card_use", "app_browse", "atm_repayment", "application"};
+    return kFlows;
+}
+
+void FlowClient::Call(const std::string& service, const std::string& method, const std::string& target, const Json& body,
+                      const std::map<std::string, std::string>& headers, std::function<void(Reply)> done) {
+    core::Request request;
+    request.method = method;
+    request.target = target;
+    if (!body.is_null()) {
+        request.body = body.dump();
+        request.headers.Set("Content-Type", "application/json");
+    }
+    for (const auto& [name, value] : headers) request.headers.Set(name, value);
+    auto sent = clock_.Now();
+    transport_.Send(service, std::move(request), [this, sent, done = std::move(done)](core::Response response) {
+        Reply r;
+        r.status = response.status;
+        r.latency = clock_.Now() - sent;
+        if (!response.body.empty()) {
+            r.body = Json::parse(response.body, nullptr, false);
+            if (r.body.is_discarded()) r.body = nullptr;
+        }
+        done(std::move(r));
+    });
+}
+
+void Population::Prepare(std::uint32_t count, std::uint32_t parallel, std::function<void(std::string)> done) {
+    members_.assign(count, Member{});
+    struct State {
+        std::size_t next = 0;
+        std::size_t finished = 0;
+        std::string failure;
+        std::function<void(std::string)> done;
+        std::function<void()> launch;
+    };
+    auto state = std::make_shared<State>();
+    state->done = std::move(done);
+    state->launch = [this, state] {
+        if (state->next >= members_.size()) return;
+        std::size_t index = state->next++;
+        PrepareOne(index, [this, state](std::string failure) {
+            if (!failure.empty() && state->failure.empty()) state->failure = failure;
+            if (++state->finished == members_.size()) {
+                auto finish = std::move(state->done);
+                state->launch = nullptr;  // breaks the state <-> launch cycle
+                finish(state->failure);
+                return;
+            }
+            if (state->failure.empty()) state->launch();
+            else if (state->finished == state->next) {
+                auto finish = std::move(state->done);
+                state->launch = nullptr;
+                finish(state->failure);
+            }
+        });
+    };
+    if (members_.empty()) {
+        state->done("");
+        return;
+    }
+    for (std::uint32_t i = 0; i < std::max<std::uint32_t>(1, parallel); ++i) state->launch();
+}
+
+void Population::PrepareOne(std::size_t index, std::function<void(std::string)> done) {
+    Member& m = members_[index];
+    m.email = "member-" + std::to_string(seed_) + "-" + std::to_string(index) + "@load.example";
+    m.device_token = "load-" + std::to_string(seed_) + "-" + std::to_string(index);
+    Json credentials = {{"email", m.email}, {"password", kPassword}};
+    client_.Call("platform", "POST", "/app/v1/members", credentials, {}, [this, &m, index, credentials, done = std::move(done)](Reply r) mutable {
+        if (!Ok(r) || !r.body.contains("member_id")) return done(Describe("POST /app/v1/members", r));
+        m.member_id = r.body["member_id"].get<std::string>();
+        client_.Call("platform", "POST", "/app/v1/sessions", credentials, {}, [this, &m, index, done = std::move(done)](Reply s) mutable {
+            if (!Ok(s) || !s.body.contains("token")) return done(Describe("POST /app/v1/sessions", s));
+            m.session_token = s.body["token"].get<std::string>();
+            client_.Call("platform", "POST", "/app/v1/devices", Json{{"token", m.device_token}}, Bearer(m),
+                         [this, &m, index, done = std::move(done)](Reply d) mutable {
+                if (!Ok(d)) return done(Describe("POST /app/v1/devices", d));
+                Json account = {{"external_ref", "LOAD-" + std::to_string(seed_) + "-" + std::to_string(index)},
+                                {"credit_limit", 100000}, {"network", "VISA"}};
+                client_.Call("payment-processor", "POST", "/payment/v1/card-accounts", account, {},
+                             [this, &m, done = std::move(done)](Reply a) mutable {
+                    if (!Ok(a) || !a.body.contains("card_number")) return done(Describe("POST /payment/v1/card-accounts", a));
+                    m.pan = a.body["card_number"].get<std::string>();
+                    Json card = {{"member_id", m.member_id}, {"application_id", "LOAD"},
+                                 {"card_account_id", a.body.value("card_account_id", "")}, {"card_token", a.body.value("card_token", "")},
+                                 {"pan", m.pan}, {"network", a.body.value("network", "VISA")}, {"expiry", a.body.value("expiry", "")},
+                                 {"credit_limit", 100000}};
+                    client_.Call("payment", "POST", "/internal/payment/cards", card, {}, [&m, done = std::move(done)](Reply c) mutable {
+                        if (!Ok(c) || !c.body.contains("card_id")) return done(Describe("POST /internal/payment/cards", c));
+                        m.card_id = c.body["card_id"].get<std::string>();
+                        done("");
+                    });
+                });
+            });
+        });
+    });
+}
+
+std::unique_ptr<LoadFlow> MakeFlow(const std::string& name, FlowClient& client, Population& population) {
+    if (name == "card_use") return std::make_unique<CardUseFlow>(client, population);
+    if (name == "app_browse") return std::make_unique<AppBrowseFlow>(client, population);
+    if (name == "atm_repayment") return std::make_unique<AtmRepaymentFlow>(client, population);
+    if (name == "application") return std::make_unique<ApplicationFlow>(client, population.Seed());
+    return nullptr;
+}
+
+}  // namespace sim::scenario::load
