@@ -455,6 +455,16 @@ core::Result<std::string, AuthFailure> AwsAuth::Authenticate(const core::Request
     return core::Fail(AuthFailure{403, "AccessDenied", "unknown signature verdict"});
 }
 
+std::optional<protocol::ChunkSigningContext> AwsAuth::ChunkSigning(const core::Request& request) const {
+    auto header = request.headers.Get("Authorization");
+    if (!header) return std::nullopt;
+    auto parsed = protocol::ParseAuthorization(*header);
+    if (!parsed) return std::nullopt;
+    auto secret = SecretOf(parsed->access_key);
+    if (!secret) return std::nullopt;
+    return protocol::ChunkSigningContextOf(request, *secret);
+}
+
 std::optional<AuthFailure> AwsAuth::S3Authenticate(const core::Request& request, std::string_view virtual_bucket) const {
     auto r = Authenticate(request, AwsService::kS3, virtual_bucket, /*require_signature=*/false);
     if (r) return std::nullopt;

@@ -11,8 +11,8 @@
 //     by a known access key, within 15 minutes of the Clock; then the principal's policies decide.
 //
 // Limitations
-//   The payload hash is taken from x-amz-content-sha256 as sent (UNSIGNED-PAYLOAD and
-//   STREAMING-* accepted; the per-chunk signatures of aws-chunked bodies are not verified).
+//   The payload hash is taken from x-amz-content-sha256 as sent (UNSIGNED-PAYLOAD and STREAMING-*
+//   accepted; S3 verifies the chunk signatures of signed streaming uploads through ChunkSigning).
 //   In-process calls (Step Functions integrations, the fakes: Request::remote empty) are trusted.
 //   Identity policies only (no resource policies, sessions, STS, MFA). Actions of REST services
 //   (Lambda, Scheduler) are derived for the operations cardsim implements; anything unrecognised
@@ -27,6 +27,7 @@
 
 #include "sim/aws/iam/policy.hpp"
 #include "sim/aws/protocol/aws_request.hpp"
+#include "sim/aws/protocol/sigv4.hpp"
 #include "sim/clock/clock.hpp"
 #include "sim/core/message.hpp"
 #include "sim/core/result.hpp"
@@ -98,6 +99,10 @@ public:
 
     /// S3's check when the edge does not enforce: signatures verified when present (off mode).
     std::optional<AuthFailure> S3Authenticate(const core::Request& request, std::string_view virtual_bucket) const;
+
+    /// The chunk-signing context of a header-signed streaming upload from a known access key (S3
+    /// verifies the chunk signatures against it); nullopt otherwise.
+    std::optional<aws::protocol::ChunkSigningContext> ChunkSigning(const core::Request& request) const;
 
     const AwsAuthOptions& options() const { return options_; }
 

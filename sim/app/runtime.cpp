@@ -281,6 +281,7 @@ void Runtime::InstallS3() {
             return std::nullopt;
         };
     }
+    ao.chunk_signing = [this](const core::Request& request) { return aws_auth_->ChunkSigning(request); };
     s3_api_ = std::make_unique<aws::s3::api::S3Api>(*s3_engine_, *clock_, ao);
     s3_api_->Install(aws_router_);
     control_->AddResetHook({"s3", [this] {

@@ -2,7 +2,11 @@
 credentials and evaluates the principal's IAM policies; `--auth off` accepts anything.
 Real boto3 clients for S3, SQS (JSON), Step Functions and EventBridge; SQS's query protocol and
 unsigned requests are sent raw (signed with botocore's SigV4Auth where they must be signed)."""
+import base64
+import binascii
 import datetime
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -64,6 +68,57 @@ def signed_query(proc, creds, params):
                      headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     SigV4Auth(Credentials(*creds), "sqs", REGION).add_auth(req)
     return proc.request("POST", "/", body=body.encode(), headers=dict(req.headers.items()))
+
+
+def _hmac(key, text):
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def streaming_put(proc, creds, path, payload, chunk_size=65536, trailer=None, tamper=None, query=""):
+    """A PUT with a signed aws-chunked body, signed here independently of botocore and cardsim
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html): STREAMING-AWS4-HMAC-SHA256-PAYLOAD,
+    or with `trailer` ((name, value)) the -TRAILER variant. `tamper(chunks)` may alter the encoded chunks
+    (a list of (size line, data)) and `tamper` on the trailer signature ("trailer-signature") after signing."""
+    amz_date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    date = amz_date[:8]
+    scope = "%s/%s/s3/aws4_request" % (date, REGION)
+    mode = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" + ("-TRAILER" if trailer else "")
+    host = "127.0.0.1:%d" % proc.ports["aws"]
+    headers = {"host": host, "x-amz-date": amz_date, "x-amz-content-sha256": mode,
+               "content-encoding": "aws-chunked", "x-amz-decoded-content-length": str(len(payload))}
+    if trailer:
+        headers["x-amz-trailer"] = trailer[0]
+    names = sorted(headers)
+    canonical = "\n".join(["PUT", path, query, "".join("%s:%s\n" % (n, headers[n]) for n in names),
+                            ";".join(names), mode])
+    key = _hmac(_hmac(_hmac(_hmac(("AWS4" + creds[1]).encode(), date), REGION), "s3"), "aws4_request")
+    to_sign = "AWS4-HMAC-SHA256\n%s\n%s\n%s" % (amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest())
+    previous = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
+        creds[0], scope, ";".join(names), previous)
+    empty = hashlib.sha256(b"").hexdigest()
+    chunks = []
+    pieces = [payload[i:i + chunk_size] for i in range(0, len(payload), chunk_size)] + [b""]
+    for piece in pieces:
+        sts = "AWS4-HMAC-SHA256-PAYLOAD\n%s\n%s\n%s\n%s\n%s" % (amz_date, scope, previous, empty,
+                                                                hashlib.sha256(piece).hexdigest())
+        previous = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+        chunks.append(["%x;chunk-signature=%s" % (len(piece), previous), piece])
+    if tamper:
+        tamper(chunks)
+    body = b"".join(line.encode() + b"\r\n" + data + (b"\r\n" if data else b"") for line, data in chunks)
+    if trailer:
+        lines = "%s:%s\n" % trailer
+        sts = "AWS4-HMAC-SHA256-TRAILER\n%s\n%s\n%s\n%s" % (amz_date, scope, previous,
+                                                             hashlib.sha256(lines.encode()).hexdigest())
+        signature = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+        if tamper:
+            signature = "0" * 64
+        body += ("%s:%s\r\nx-amz-trailer-signature:%s\r\n" % (trailer[0], trailer[1], signature)).encode()
+    body += b"\r\n"
+    del headers["host"]
+    target = path + ("?" + query if query else "")
+    return proc.request("PUT", target, body=body, headers=headers)
 
 
 def raw_get(proc, path_and_query):
@@ -212,6 +267,63 @@ class AuthEnforceTest(unittest.TestCase):
         status, _, body = raw_get(self.proc, url.split(str(self.proc.ports["aws"]), 1)[1])
         self.assertEqual((status, ET.fromstring(body).findtext("Code")), (403, "SignatureDoesNotMatch"))
 
+    # --- aws-chunked uploads with chunk signatures -------------------------------------------------
+
+    def test_signed_streaming_upload_is_verified_chunk_by_chunk(self):
+        payload = os.urandom(150_000)  # three chunks and the final one
+        status, _, body = streaming_put(self.proc, APP, "/batch/streamed.bin", payload)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.app["s3"].get_object(Bucket="batch", Key="streamed.bin")["Body"].read(), payload)
+
+    def test_tampered_or_unsigned_chunks_are_refused_and_nothing_is_stored(self):
+        def flip_a_byte(chunks):
+            chunks[1][1] = b"X" + chunks[1][1][1:]
+
+        def drop_a_signature(chunks):
+            chunks[0][0] = chunks[0][0].split(";")[0]
+
+        def wrong_final(chunks):
+            chunks[-1][0] = "0;chunk-signature=" + "0" * 64
+
+        def swap_chunks(chunks):
+            chunks[0], chunks[1] = chunks[1], chunks[0]
+
+        for tamper in [flip_a_byte, drop_a_signature, wrong_final, swap_chunks]:
+            key = "tampered-%s.bin" % tamper.__name__
+            status, _, body = streaming_put(self.proc, APP, "/batch/" + key, b"a" * 100_000, tamper=tamper)
+            self.assertEqual((status, ET.fromstring(body).findtext("Code")), (403, "SignatureDoesNotMatch"),
+                             tamper.__name__)
+            self.assertEqual(error_of(self.app["s3"].head_object, Bucket="batch", Key=key)[1], 404)
+        # A wrong seed secret fails at the seed signature already.
+        status, _, body = streaming_put(self.proc, ("app-team", "wrong"), "/batch/x.bin", b"abc")
+        self.assertEqual((status, ET.fromstring(body).findtext("Code")), (403, "SignatureDoesNotMatch"))
+
+    def test_signed_trailer_variant_carries_a_verified_checksum(self):
+        payload = b"statement line\n" * 5000
+        crc = base64.b64encode(binascii.crc32(payload).to_bytes(4, "big")).decode()
+        status, _, body = streaming_put(self.proc, APP, "/batch/trailer.bin", payload, chunk_size=8192,
+                                        trailer=("x-amz-checksum-crc32", crc))
+        self.assertEqual(status, 200, body)
+        head = self.app["s3"].head_object(Bucket="batch", Key="trailer.bin", ChecksumMode="ENABLED")
+        self.assertEqual(head["ChecksumCRC32"], crc)
+        status, _, body = streaming_put(self.proc, APP, "/batch/trailer-bad.bin", payload, chunk_size=8192,
+                                        trailer=("x-amz-checksum-crc32", crc), tamper=lambda chunks: None)
+        self.assertEqual((status, ET.fromstring(body).findtext("Code")), (403, "SignatureDoesNotMatch"))
+
+    def test_signed_streaming_upload_part(self):
+        s3 = self.app["s3"]
+        upload = s3.create_multipart_upload(Bucket="batch", Key="multi.bin")["UploadId"]
+        parts = [os.urandom(5 * 1024 * 1024), os.urandom(1000)]
+        etags = []
+        for number, part in enumerate(parts, 1):
+            status, headers, body = streaming_put(self.proc, APP, "/batch/multi.bin", part,
+                                                  query="partNumber=%d&uploadId=%s" % (number, upload))
+            self.assertEqual(status, 200, body)
+            etags.append({"PartNumber": number, "ETag": headers["etag"]})
+        s3.complete_multipart_upload(Bucket="batch", Key="multi.bin", UploadId=upload,
+                                     MultipartUpload={"Parts": etags})
+        self.assertEqual(s3.get_object(Bucket="batch", Key="multi.bin")["Body"].read(), b"".join(parts))
+
     def test_control_plane_needs_no_credentials(self):
         status, _, _ = raw_get(self.proc, "/_sim/health")
         self.assertEqual(status, 200)
@@ -277,6 +389,14 @@ class AuthOffTest(unittest.TestCase):
             self.assertEqual(status, 200)
             status, _, body = raw_get(proc, "/open/anonymous.txt")
             self.assertEqual((status, body), (200, b"anon"))
+            # Chunk signatures from a known key are checked like the seed signature it is given.
+            status, _, _ = streaming_put(proc, APP, "/open/streamed.bin", b"z" * 70_000)
+            self.assertEqual(status, 200)
+
+            def flip(chunks):
+                chunks[0][1] = b"y" + chunks[0][1][1:]
+            status, _, body = streaming_put(proc, APP, "/open/flipped.bin", b"z" * 70_000, tamper=flip)
+            self.assertEqual((status, ET.fromstring(body).findtext("Code")), (403, "SignatureDoesNotMatch"))
 
 
 if __name__ == "__main__":

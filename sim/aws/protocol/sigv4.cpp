@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <new>
 #include <utility>
 
 namespace sim::aws::protocol {
@@ -351,6 +352,88 @@ std::string PresignTarget(std::string_view method, std::string_view raw_target, 
     std::string mac = HmacSha256(SigningKey(secret, date, region, service), StringToSign(amz_date, scope, canonical));
     return std::string(path) + "?" + query +
            "&X-Amz-Signature=" + Hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+}
+
+std::optional<ChunkSigningContext> ChunkSigningContextOf(const core::Request& request, std::string_view secret) {
+    auto header = request.headers.Get("Authorization");
+    auto amz_date = request.headers.Get("X-Amz-Date");
+    if (!header || !amz_date) return std::nullopt;
+    auto a = ParseAuthorization(*header);
+    if (!a) return std::nullopt;
+    return ChunkSigningContext{SigningKey(secret, a->date, a->region, a->service), std::string(*amz_date),
+                               a->date + "/" + a->region + "/" + a->service + "/aws4_request", a->signature};
+}
+
+namespace {
+std::string HexHmac(const std::string& key, std::string_view data) {
+    std::string mac = HmacSha256(key, data);
+    return Hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+}
+constexpr std::string_view kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+}  // namespace
+
+std::string ChunkSignature(const ChunkSigningContext& context, std::string_view previous,
+                           std::string_view payload_sha256_hex) {
+    std::string to_sign = "AWS4-HMAC-SHA256-PAYLOAD\n";
+    to_sign.append(context.amz_date).append("\n").append(context.scope).append("\n").append(previous).append("\n");
+    to_sign.append(kEmptySha256).append("\n").append(payload_sha256_hex);
+    return HexHmac(context.signing_key, to_sign);
+}
+
+std::string TrailerSignature(const ChunkSigningContext& context, std::string_view previous,
+                             std::string_view canonical_trailers) {
+    std::string to_sign = "AWS4-HMAC-SHA256-TRAILER\n";
+    to_sign.append(context.amz_date).append("\n").append(context.scope).append("\n").append(previous).append("\n");
+    to_sign.append(Sha256Hex(canonical_trailers));
+    return HexHmac(context.signing_key, to_sign);
+}
+
+ChunkSignatureChain::ChunkSignatureChain(ChunkSigningContext context)
+    : context_(std::move(context)), previous_(context_.seed_signature), digest_(EVP_MD_CTX_new()) {
+    if (digest_ == nullptr) throw std::bad_alloc();
+    Restart();
+}
+
+ChunkSignatureChain::~ChunkSignatureChain() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(digest_)); }
+
+ChunkSignatureChain::ChunkSignatureChain(ChunkSignatureChain&& other) noexcept
+    : context_(std::move(other.context_)), previous_(std::move(other.previous_)), digest_(other.digest_) {
+    other.digest_ = nullptr;
+}
+
+ChunkSignatureChain& ChunkSignatureChain::operator=(ChunkSignatureChain&& other) noexcept {
+    if (this != &other) {
+        EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(digest_));
+        context_ = std::move(other.context_);
+        previous_ = std::move(other.previous_);
+        digest_ = other.digest_;
+        other.digest_ = nullptr;
+    }
+    return *this;
+}
+
+void ChunkSignatureChain::Restart() { EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(digest_), EVP_sha256(), nullptr); }
+
+void ChunkSignatureChain::Update(std::string_view bytes) {
+    EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(digest_), bytes.data(), bytes.size());
+}
+
+bool ChunkSignatureChain::EndChunk(std::string_view claimed_signature) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(digest_), out, &len);
+    Restart();
+    std::string expected = ChunkSignature(context_, previous_, Hex(out, len));
+    if (expected != claimed_signature) return false;
+    previous_ = std::move(expected);
+    return true;
+}
+
+bool ChunkSignatureChain::VerifyTrailer(std::string_view canonical_trailers, std::string_view claimed_signature) {
+    std::string expected = TrailerSignature(context_, previous_, canonical_trailers);
+    if (expected != claimed_signature) return false;
+    previous_ = std::move(expected);
+    return true;
 }
 
 std::optional<core::TimePoint> ParseAmzDate(std::string_view d) {

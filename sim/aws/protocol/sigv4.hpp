@@ -5,9 +5,14 @@
 // canonicalized (encoded once, not twice).
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
 //
+// Streaming uploads (x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]): each
+// aws-chunked chunk carries a signature chained from the seed (header) signature, and the -TRAILER
+// variant signs its trailing headers too; ChunkSignatureChain verifies that chain.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
+// https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html
+//
 // Limitations: the payload hash is taken from x-amz-content-sha256 when present (it is not
-// re-computed over the body); aws-chunked per-chunk signatures are not verified; clock skew
-// (RequestTimeTooSkewed) is not checked for header-signed requests.
+// re-computed over the body); clock skew (RequestTimeTooSkewed) is checked by the caller (sim/app).
 
 #include <functional>
 #include <optional>
@@ -93,6 +98,52 @@ void SignRequest(core::Request& request, std::string_view access_key, std::strin
 std::string PresignTarget(std::string_view method, std::string_view raw_target, std::string_view host,
                           std::string_view access_key, std::string_view secret, std::string_view region,
                           std::string_view service, core::TimePoint now, long expires_seconds);
+
+/// What the chunk signatures of a streaming upload chain from: the seed request's signing key (raw
+/// bytes), its X-Amz-Date, credential scope ("20270101/us-east-1/s3/aws4_request") and signature.
+struct ChunkSigningContext {
+    std::string signing_key;
+    std::string amz_date;
+    std::string scope;
+    std::string seed_signature;
+};
+
+/// The signing context of a header-signed request, given its access key's secret; nullopt when the
+/// request has no parseable SigV4 Authorization header or no X-Amz-Date.
+std::optional<ChunkSigningContext> ChunkSigningContextOf(const core::Request& request, std::string_view secret);
+
+/// Hex signature of one chunk whose payload hashes to `payload_sha256_hex`, following `previous`
+/// (the seed signature for the first chunk).
+std::string ChunkSignature(const ChunkSigningContext& context, std::string_view previous,
+                           std::string_view payload_sha256_hex);
+/// Hex signature of the trailing headers (`canonical_trailers`: "name:value\n" per header, in the
+/// order sent) following the final chunk's signature `previous`.
+std::string TrailerSignature(const ChunkSigningContext& context, std::string_view previous,
+                             std::string_view canonical_trailers);
+
+/// Verifies a streaming upload's chain of signatures as the body arrives: Update with each chunk's
+/// payload bytes (in pieces), then EndChunk with the signature the chunk claimed; the final
+/// zero-length chunk is a chunk like any other. VerifyTrailer checks the -TRAILER variant's
+/// x-amz-trailer-signature. Each check returns false on a mismatch (the chain is then broken).
+class ChunkSignatureChain {
+public:
+    explicit ChunkSignatureChain(ChunkSigningContext context);
+    ~ChunkSignatureChain();
+    ChunkSignatureChain(ChunkSignatureChain&& other) noexcept;
+    ChunkSignatureChain& operator=(ChunkSignatureChain&& other) noexcept;
+    ChunkSignatureChain(const ChunkSignatureChain&) = delete;
+    ChunkSignatureChain& operator=(const ChunkSignatureChain&) = delete;
+
+    void Update(std::string_view bytes);
+    bool EndChunk(std::string_view claimed_signature);
+    bool VerifyTrailer(std::string_view canonical_trailers, std::string_view claimed_signature);
+
+private:
+    void Restart();
+    ChunkSigningContext context_;
+    std::string previous_;
+    void* digest_ = nullptr;  ///< EVP_MD_CTX of the current chunk's payload (OpenSSL stays out of the header)
+};
 
 /// Parses an X-Amz-Date value ("20270101T000000Z"); nullopt when it is not that shape.
 std::optional<core::TimePoint> ParseAmzDate(std::string_view amz_date);

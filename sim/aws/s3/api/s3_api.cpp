@@ -205,7 +205,7 @@ bool IsChunked(const core::Headers& h) {
 }
 
 /// Reads all of a (small) request body into a string, aws-chunked decoded if needed.
-core::Result<std::string> BodyText(const core::Request& req) {
+core::Result<std::string> BodyText(const core::Request& req, AwsChunkedDecoder d) {
     std::string raw;
     if (req.body_file) {
         if (req.body_file->length > kMaxXmlBody) return core::Fail(core::Error::InvalidArgument("body too large"));
@@ -220,7 +220,6 @@ core::Result<std::string> BodyText(const core::Request& req) {
         raw = req.body;
     }
     if (!IsChunked(req.headers)) return raw;
-    AwsChunkedDecoder d;
     std::string out;
     if (auto s = d.Feed(raw, [&](std::string_view b) { out.append(b); }); !s) return core::Fail(s.error());
     if (auto s = d.Finish(); !s) return core::Fail(s.error());
@@ -422,6 +421,26 @@ core::Response S3Api::Dispatch(Context& ctx) {
         return r;
     };
 
+    // An aws-chunked decoder that checks the chunk signatures of a signed streaming upload.
+    auto chunk_decoder = [&] {
+        AwsChunkedDecoder decoder;
+        auto sha = req.headers.Get("x-amz-content-sha256").value_or("");
+        bool signed_stream = sha == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+        bool signed_trailer = sha == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+        if ((signed_stream || signed_trailer) && options_.chunk_signing) {
+            if (auto context = options_.chunk_signing(req)) decoder.VerifySignatures(std::move(*context), signed_trailer);
+        }
+        return decoder;
+    };
+    auto chunk_error = [&](const core::Error& e) {
+        if (e.kind == core::ErrorKind::kPermissionDenied) {
+            return ctx.Error(403, "SignatureDoesNotMatch",
+                             "The request signature we calculated does not match the signature you provided. Check "
+                             "your key and signing method. (" + e.message + ")");
+        }
+        return ctx.Error(400, "InvalidRequest", e.message);
+    };
+
     // --- body reading for PutObject / UploadPart ----------------------------------------------
     auto read_body = [&](std::optional<ChecksumAlgorithm> fallback) -> ReadBody {
         ReadBody out;
@@ -437,7 +456,7 @@ core::Response S3Api::Dispatch(Context& ctx) {
         }
         engine::BodyWriter writer = engine_.NewBody(algorithm);
         bool chunked = IsChunked(req.headers);
-        AwsChunkedDecoder decoder;
+        AwsChunkedDecoder decoder = chunk_decoder();
         auto sink = [&](std::string_view bytes) { writer.Write(bytes); };
         auto feed = [&](std::string_view bytes) -> bool {
             if (!chunked) {
@@ -445,7 +464,7 @@ core::Response S3Api::Dispatch(Context& ctx) {
                 return true;
             }
             if (auto s = decoder.Feed(bytes, sink); !s) {
-                out.error = ctx.Error(400, "InvalidRequest", s.error().message);
+                out.error = chunk_error(s.error());
                 return false;
             }
             return true;
@@ -475,7 +494,9 @@ core::Response S3Api::Dispatch(Context& ctx) {
         }
         if (chunked) {
             if (auto s = decoder.Finish(); !s) {
-                out.error = ctx.Error(400, "IncompleteBody", "The request body terminated unexpectedly");
+                out.error = s.error().kind == core::ErrorKind::kPermissionDenied
+                                ? chunk_error(s.error())
+                                : ctx.Error(400, "IncompleteBody", "The request body terminated unexpectedly");
                 return out;
             }
             if (auto dl = ctx.Header("x-amz-decoded-content-length")) {
@@ -505,7 +526,8 @@ core::Response S3Api::Dispatch(Context& ctx) {
     };
 
     auto xml_body = [&]() -> core::Result<protocol::XmlElement, core::Response> {
-        auto text = BodyText(req);
+        auto text = BodyText(req, chunk_decoder());
+        if (!text && text.error().kind == core::ErrorKind::kPermissionDenied) return core::Fail(chunk_error(text.error()));
         if (!text) return core::Fail(ctx.Error(400, "MalformedXML", "The XML you provided was not well-formed"));
         auto doc = protocol::ParseXml(*text);
         if (!doc) {
@@ -556,7 +578,8 @@ core::Response S3Api::Dispatch(Context& ctx) {
             }
             if (!ctx.query.empty()) return not_implemented();
             std::string region;
-            auto text = BodyText(req);
+            auto text = BodyText(req, chunk_decoder());
+            if (!text && text.error().kind == core::ErrorKind::kPermissionDenied) return chunk_error(text.error());
             if (text && !text->empty()) {
                 auto doc = protocol::ParseXml(*text);
                 if (!doc) return ctx.Error(400, "MalformedXML", "The XML you provided was not well-formed");

@@ -23,11 +23,13 @@
 //     check: SigV4 headers and presigned URLs, SigV2 presigned URLs), whose failures are rendered
 //     as S3 XML errors (SignatureDoesNotMatch, InvalidAccessKeyId, AccessDenied "Request has
 //     expired"). Without it, or with --auth enforce (checked at the edge), S3 checks nothing.
+//     Chunk and trailer signatures of signed streaming uploads are verified through
+//     S3ApiOptions::chunk_signing (SignatureDoesNotMatch, nothing stored).
 //
 // Limitations
 //   No ACLs, bucket policies, CORS, lifecycle, encryption, object lock, website, notifications,
 //   bucket tagging or POST-form uploads (NotImplemented). One owner for everything. GetObject by
-//   partNumber is not supported. Chunk signatures of aws-chunked bodies are not verified. Bodies
+//   partNumber is not supported. Bodies
 //   are read and written on the event-loop thread (a 1 GiB upload blocks other requests while it
 //   is hashed and moved into place). EntityTooLarge is enforced on the decoded size (5 GiB).
 
@@ -39,6 +41,7 @@
 #include <memory>
 #include <string>
 
+#include "sim/aws/protocol/sigv4.hpp"
 #include "sim/aws/s3/engine/s3_engine.hpp"
 #include "sim/clock/clock.hpp"
 #include "sim/core/message.hpp"
@@ -63,6 +66,11 @@ struct S3ApiOptions {
     /// path style); a denial is answered as an S3 XML error. Empty: no checks.
     std::function<std::optional<AuthDenial>(const core::Request& request, std::string_view virtual_bucket)>
         authenticate;
+    /// The signing context of a header-signed request whose seed signature is (or was, at the edge)
+    /// verified: aws-chunked bodies of STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER] uploads must then
+    /// carry valid chunk signatures (SignatureDoesNotMatch otherwise). Empty, or nullopt for a
+    /// request: chunk signatures are not checked.
+    std::function<std::optional<protocol::ChunkSigningContext>(const core::Request& request)> chunk_signing;
     /// Bodies up to this size (with a Content-Length) are read into memory; larger ones are
     /// spooled to a file by the HTTP layer.
     std::uint64_t in_memory_body_bytes = 1024 * 1024;
