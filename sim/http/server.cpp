@@ -44,6 +44,10 @@ namespace {
 
 constexpr std::size_t kFileChunkBytes = 64 * 1024;
 constexpr std::size_t kFirstReadBytes = 4 * 1024;
+/// A session's read buffer holds at most a request head and one read beyond it. Bodies are
+/// consumed as they arrive, so only an endless chunk-size line or trailer section can hit this
+/// bound (without it Beast keeps buffering them: memory grows with what the client sends).
+constexpr std::size_t kReadSlackBytes = 64 * 1024;
 /// How long a closing connection keeps draining what the client still sends, so that closing
 /// with unread bytes does not turn into a TCP reset that destroys our error response in flight.
 constexpr std::chrono::milliseconds kLingerTime{1'000};
@@ -111,7 +115,10 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(std::shared_ptr<ServerState> state, std::shared_ptr<Listener> listener, tcp::socket socket)
-        : state_(std::move(state)), listener_(std::move(listener)), stream_(std::move(socket)) {
+        : state_(std::move(state)),
+          listener_(std::move(listener)),
+          stream_(std::move(socket)),
+          buffer_(state_->options.max_header_bytes + kReadSlackBytes) {
         ErrorCode ec;
         auto remote = stream_.socket().remote_endpoint(ec);
         if (!ec) remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -182,6 +189,14 @@ private:
         }
         if (IsMalformed(ec)) return Reject(400, "malformed HTTP request: " + ec.message());
         if (ec) return Close();  // the client went away, or the head timed out
+        // A Transfer-Encoding that does not end in chunked (or any in HTTP/1.0) leaves the body's
+        // length undetermined: the next "request" would be read from the body (request smuggling).
+        // RFC 9112 section 6.3: answer 400 and close. (Beast already refuses Content-Length together
+        // with chunked, and differing Content-Length values.)
+        if (msg.find(bhttp::field::transfer_encoding) != msg.end() && (!head_parser_->chunked() || msg.version() < 11)) {
+            return Reject(400, "unsupported Transfer-Encoding '" + std::string(msg[bhttp::field::transfer_encoding]) +
+                                   "': a request's transfer coding must end with chunked (HTTP/1.1 only)");
+        }
 
         request_ = core::Request{};
         request_.method = method_;
@@ -275,6 +290,10 @@ private:
         if (ec == bhttp::error::body_limit) {
             return Reject(413,
                           "request body exceeds the limit of " + std::to_string(body_limit_) + " bytes for this route");
+        }
+        if (ec == bhttp::error::buffer_overflow) {
+            return Reject(400, "malformed HTTP request body: a chunk header or the trailers exceed " +
+                                   std::to_string(buffer_.max_size()) + " bytes");
         }
         if (IsMalformed(ec)) return Reject(400, "malformed HTTP request body: " + ec.message());
         if (ec) return Close();
