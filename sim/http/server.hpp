@@ -2,7 +2,11 @@
 // HTTP/1.1 server on Boost.Beast: several listeners on one AsioLoop, each bound to a Router.
 // Supported: keep-alive, pipelining (responses in request order), Expect: 100-continue, chunked
 // request bodies, HEAD, per-route body limits (413), header limit (431), malformed requests (400,
-// connection closed), header and idle timeouts, a connection cap, graceful shutdown, request
+// connection closed; also a Transfer-Encoding that does not end in chunked, or any in HTTP/1.0, and
+// Content-Length with chunked or differing Content-Lengths: no request smuggling), obs-fold
+// unfolded into spaces (RFC 9112 section 5.2), a read buffer bounded by max_header_bytes + 64 KiB
+// (an endless chunk-size line or trailer section is 400), header and idle timeouts (the idle
+// timeout also bounds each wait for body bytes), a connection cap, graceful shutdown, request
 // bodies spooled to a file (RouteOptions::spool_body_to_file) and file-slice responses streamed
 // from disk (Response::body_file), handler exceptions answered 500 and logged.
 // Limitations: plain HTTP only (no TLS, no HTTP/2, no Upgrade); responses always carry
