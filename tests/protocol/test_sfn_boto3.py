@@ -413,6 +413,218 @@ class Callbacks(SfnCase):
         self.assertEqual(self.describe(ex)["error"], "Lambda.ResourceNotFoundException")
 
 
+class Redrive(SfnCase):
+    def queue_urls(self, *names):
+        """URLs for queues that do not exist yet (the format of one that does)."""
+        sqs = client(self.sim, "sqs")
+        probe = sqs.create_queue(QueueName="probe-%s" % self._testMethodName[-20:])["QueueUrl"]
+        return sqs, [probe.rsplit("/", 1)[0] + "/" + n for n in names]
+
+    def test_failed_execution_is_redriven_from_the_failed_state(self):
+        sqs, (url,) = self.queue_urls("redrive-late-queue")
+        arn = self.machine(json.dumps({"StartAt": "Prepare", "States": {
+            "Prepare": {"Type": "Pass", "Result": "hello", "ResultPath": "$.msg", "Next": "Send"},
+            "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                     "Parameters": {"QueueUrl": url, "MessageBody.$": "$.msg"}, "ResultSelector": {"sent": True},
+                     "ResultPath": "$.send", "End": True}}}))
+        ex = self.sfn.start_execution(stateMachineArn=arn, name="fix-and-redrive")["executionArn"]
+        d = self.describe(ex)
+        self.assertEqual(d["status"], "FAILED")
+        self.assertTrue(d["error"].startswith("SQS."), d)
+        self.assertEqual((d["redriveCount"], d["redriveStatus"]), (0, "REDRIVABLE"))
+        self.assertNotIn("redriveStatusReason", d)
+        sqs.create_queue(QueueName="redrive-late-queue")  # the fix
+        r = self.sfn.redrive_execution(executionArn=ex)
+        self.assertIn("redriveDate", r)
+        d = self.describe(ex)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"]), {"msg": "hello", "send": {"sent": True}})
+        self.assertEqual(d["redriveCount"], 1)
+        self.assertEqual(d["redriveDate"], r["redriveDate"])
+        self.assertEqual((d["redriveStatus"], d["redriveStatusReason"]),
+                         ("NOT_REDRIVABLE", "Execution is SUCCEEDED and cannot be redriven"))
+        events = self.history(ex)
+        types = [e["type"] for e in events]
+        self.assertEqual(types.count("PassStateEntered"), 1)  # the successful step is not run again
+        self.assertEqual(types.count("TaskStateEntered"), 2)
+        redriven = [e for e in events if e["type"] == "ExecutionRedriven"]
+        self.assertEqual(len(redriven), 1)
+        self.assertEqual(redriven[0]["executionRedrivenEventDetails"], {"redriveCount": 1})
+        self.assertEqual(types[types.index("ExecutionRedriven") - 1], "ExecutionFailed")
+        self.assertEqual([e["id"] for e in events], list(range(1, len(events) + 1)))
+        self.assertEqual(len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])), 1)
+        listed = self.sfn.list_executions(stateMachineArn=arn, redriveFilter="REDRIVEN")["executions"]
+        self.assertEqual([(e["executionArn"], e["redriveCount"]) for e in listed], [(ex, 1)])
+        self.assertIn("redriveDate", listed[0])
+        self.assertEqual(self.sfn.list_executions(stateMachineArn=arn, redriveFilter="NOT_REDRIVEN")["executions"], [])
+        message = self.assertError("ExecutionNotRedrivable", self.sfn.redrive_execution, executionArn=ex)
+        self.assertIn("SUCCEEDED", message)
+
+    def test_map_redrive_reruns_only_the_failed_iteration(self):
+        sqs, (ok_url, late_url) = self.queue_urls("redrive-map-ok", "redrive-map-late")
+        sqs.create_queue(QueueName="redrive-map-ok")
+        arn = self.machine(json.dumps({"StartAt": "Fan", "States": {"Fan": {
+            "Type": "Map", "ItemsPath": "$.queues", "MaxConcurrency": 1, "End": True,
+            "ItemProcessor": {"StartAt": "Send", "States": {"Send": {
+                "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl.$": "$", "MessageBody": "m"}, "ResultSelector": {"ok": True},
+                "End": True}}}}}}))
+        ex = self.sfn.start_execution(stateMachineArn=arn, input=json.dumps({"queues": [ok_url, late_url]}))["executionArn"]
+        self.assertEqual(self.describe(ex)["status"], "FAILED")
+        sqs.create_queue(QueueName="redrive-map-late")
+        self.sfn.redrive_execution(executionArn=ex, clientToken="redrive-once")
+        d = self.describe(ex)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"]), [{"ok": True}, {"ok": True}])
+        # Iteration 0 succeeded the first time and was not run again: one message in each queue.
+        for url in (ok_url, late_url):
+            self.assertEqual(len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])), 1)
+        started = [e["mapIterationStartedEventDetails"]["index"] for e in self.history(ex)
+                   if e["type"] == "MapIterationStarted"]
+        self.assertEqual(started, [0, 1, 1])
+
+    def test_aborted_execution_redrives_and_errors(self):
+        arn = self.machine(wait_then_pass(3600))
+        ex = self.sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        message = self.assertError("ExecutionNotRedrivable", self.sfn.redrive_execution, executionArn=ex)
+        self.assertIn("RUNNING", message)
+        d = self.describe(ex)
+        self.assertEqual((d["redriveStatus"], d["redriveStatusReason"]),
+                         ("NOT_REDRIVABLE", "Execution is RUNNING and cannot be redriven"))
+        self.sfn.stop_execution(executionArn=ex, error="Ops.Pause")
+        self.assertEqual(self.describe(ex)["redriveStatus"], "REDRIVABLE")
+        self.sfn.redrive_execution(executionArn=ex)
+        d = self.describe(ex)
+        self.assertEqual(d["status"], "RUNNING")
+        self.assertNotIn("stopDate", d)
+        advance(self.sim, "PT1H")
+        self.assertEqual(self.describe(ex)["status"], "SUCCEEDED")
+        self.assertError("ExecutionDoesNotExist", self.sfn.redrive_execution, executionArn=ex + "-ghost")
+        self.assertError("InvalidArn", self.sfn.redrive_execution, executionArn="arn:aws:states:us-east-1:1:bogus")
+        express = self.machine(pass_chain(), type_="EXPRESS")
+        done = self.sfn.start_sync_execution(stateMachineArn=express)
+        self.assertError("ExecutionDoesNotExist", self.sfn.redrive_execution, executionArn=done["executionArn"])
+
+
+class TestState(SfnCase):
+    def test_pass_state_with_inspection_data(self):
+        state = {"Type": "Pass", "InputPath": "$.order", "Parameters": {"id.$": "$.id", "n": 1},
+                 "ResultPath": "$.out", "Next": "Charge"}
+        r = self.sfn.test_state(definition=json.dumps(state), roleArn=ROLE, input='{"order": {"id": "o-1"}}',
+                                inspectionLevel="DEBUG")
+        self.assertEqual((r["status"], r["nextState"]), ("SUCCEEDED", "Charge"))
+        self.assertEqual(json.loads(r["output"]), {"order": {"id": "o-1"}, "out": {"id": "o-1", "n": 1}})
+        data = r["inspectionData"]
+        self.assertEqual(json.loads(data["input"]), {"order": {"id": "o-1"}})
+        self.assertEqual(json.loads(data["afterInputPath"]), {"id": "o-1"})
+        self.assertEqual(json.loads(data["afterParameters"]), {"id": "o-1", "n": 1})
+        self.assertEqual(json.loads(data["afterResultPath"]), {"order": {"id": "o-1"}, "out": {"id": "o-1", "n": 1}})
+        info = self.sfn.test_state(definition=json.dumps(state), roleArn=ROLE, input='{"order": {"id": 2}}')
+        self.assertNotIn("inspectionData", info)
+
+    def test_task_state_calls_the_real_integration(self):
+        sqs = client(self.sim, "sqs")
+        url = sqs.create_queue(QueueName="test-state-queue")["QueueUrl"]
+        state = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                 "Parameters": {"QueueUrl": url, "MessageBody.$": "$.text"},
+                 "ResultSelector": {"id.$": "$.MessageId"}, "End": True}
+        r = self.sfn.test_state(definition=json.dumps(state), roleArn=ROLE, input='{"text": "hi"}',
+                                inspectionLevel="DEBUG")
+        self.assertEqual(r["status"], "SUCCEEDED", r)
+        self.assertNotIn("nextState", r)
+        msgs = sqs.receive_message(QueueUrl=url).get("Messages", [])
+        self.assertEqual([m["Body"] for m in msgs], ["hi"])
+        self.assertEqual(json.loads(r["output"]), {"id": msgs[0]["MessageId"]})
+        self.assertIn("MessageId", json.loads(r["inspectionData"]["result"]))
+        self.assertEqual(json.loads(r["inspectionData"]["afterResultSelector"]), {"id": msgs[0]["MessageId"]})
+
+    def test_http_task_at_trace_shows_request_and_response(self):
+        url = "http://127.0.0.1:%d/_sim/health" % self.sim.ports["fakes"]
+        state = {"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
+                 "Parameters": {"ApiEndpoint": url, "Method": "GET", "QueryParameters": {"probe": "1"}},
+                 "ResultSelector": {"status.$": "$.StatusCode"}, "End": True}
+        r = self.sfn.test_state(definition=json.dumps(state), roleArn=ROLE, inspectionLevel="TRACE",
+                                revealSecrets=True)
+        self.assertEqual(r["status"], "SUCCEEDED", r)
+        self.assertEqual(json.loads(r["output"]), {"status": "200"})
+        request, response = r["inspectionData"]["request"], r["inspectionData"]["response"]
+        self.assertEqual((request["method"], request["url"]), ("GET", url + "?probe=1"))
+        self.assertEqual(response["statusCode"], "200")
+        self.assertIn("status", json.loads(response["body"]))
+        debug = self.sfn.test_state(definition=json.dumps(state), roleArn=ROLE, inspectionLevel="DEBUG")
+        self.assertNotIn("request", debug["inspectionData"])
+
+    def test_retriable_caught_and_failed(self):
+        state = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                 "Parameters": {"FunctionName": "cardsim-fail", "Payload": {}},
+                 "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"], "MaxAttempts": 2,
+                            "IntervalSeconds": 4, "BackoffRate": 2}],
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Recover"}],
+                 "Next": "Done"}
+        mock = {"errorOutput": {"error": "Lambda.TooManyRequestsException", "cause": "busy"}}
+        r = self.sfn.test_state(definition=json.dumps(state), roleArn=ROLE, mock=mock, inspectionLevel="DEBUG",
+                                stateConfiguration={"retrierRetryCount": 1})
+        self.assertEqual((r["status"], r["error"], r["cause"]), ("RETRIABLE", "Lambda.TooManyRequestsException", "busy"))
+        self.assertEqual(r["inspectionData"]["errorDetails"], {"retryIndex": 0, "retryBackoffIntervalSeconds": 8})
+        r = self.sfn.test_state(definition=json.dumps(state), roleArn=ROLE, mock=mock, inspectionLevel="DEBUG",
+                                stateConfiguration={"retrierRetryCount": 2}, input='{"k": 1}')
+        self.assertEqual((r["status"], r["nextState"]), ("CAUGHT_ERROR", "Recover"))
+        self.assertEqual(json.loads(r["output"]),
+                         {"k": 1, "error": {"Error": "Lambda.TooManyRequestsException", "Cause": "busy"}})
+        self.assertEqual(r["inspectionData"]["errorDetails"], {"catchIndex": 0})
+        ok = self.sfn.test_state(definition=json.dumps(state), roleArn=ROLE, mock={"result": '{"Payload": 7}'})
+        self.assertEqual((ok["status"], ok["nextState"], json.loads(ok["output"])), ("SUCCEEDED", "Done", {"Payload": 7}))
+        fail = self.sfn.test_state(definition=json.dumps({"Type": "Fail", "Error": "Card.Stolen", "Cause": "report"}),
+                                   roleArn=ROLE)
+        self.assertEqual((fail["status"], fail["error"], fail["cause"]), ("FAILED", "Card.Stolen", "report"))
+
+    def test_state_of_a_machine_with_variables_and_errors(self):
+        machine = {"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Choice", "Choices": [{"Variable": "$limit", "NumericGreaterThan": 100, "Next": "High"}],
+                  "Default": "Low"},
+            "High": {"Type": "Succeed"}, "Low": {"Type": "Succeed"}}}
+        r = self.sfn.test_state(definition=json.dumps(machine), roleArn=ROLE, stateName="B",
+                                variables='{"limit": 500}')
+        self.assertEqual((r["status"], r["nextState"]), ("SUCCEEDED", "High"))
+        self.assertError("InvalidDefinition", self.sfn.test_state, definition='{"Type": "Pass"}', roleArn=ROLE)
+        self.assertError("InvalidDefinition", self.sfn.test_state, definition="{nope", roleArn=ROLE)
+        self.assertError("InvalidArn", self.sfn.test_state, definition='{"Type": "Succeed"}', roleArn="role")
+        self.assertError("InvalidExecutionInput", self.sfn.test_state, definition='{"Type": "Succeed"}',
+                         roleArn=ROLE, input="{nope")
+        self.assertError("ValidationException", self.sfn.test_state, definition=json.dumps(machine), roleArn=ROLE,
+                         stateName="Missing")
+        self.assertError("ValidationException", self.sfn.test_state, definition=json.dumps({
+            "Type": "Parallel", "End": True, "Branches": [{"StartAt": "X", "States": {"X": {"Type": "Succeed"}}}]}),
+            roleArn=ROLE)
+        self.assertError("ValidationException", self.sfn.test_state, definition='{"Type": "Succeed"}', roleArn=ROLE,
+                         mock={"result": "1"})
+
+
+class Errors(SfnCase):
+    def test_remaining_error_codes(self):
+        sqs = client(self.sim, "sqs")
+        url = sqs.create_queue(QueueName="sfn-invalid-output")["QueueUrl"]
+        arn = self.machine(json.dumps({"StartAt": "Ask", "States": {"Ask": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": url, "MessageBody.$": "$$.Task.Token"}, "End": True}}}))
+        self.sfn.start_execution(stateMachineArn=arn)
+        self.settle()
+        token = sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"]
+        self.assertError("InvalidOutput", self.sfn.send_task_success, taskToken=token, output="{not json")
+        self.assertError("TooManyTags", self.sfn.tag_resource, resourceArn=arn,
+                         tags=[{"key": "k%d" % i, "value": "v"} for i in range(51)])
+        self.assertError("ValidationException", self.sfn.list_executions, stateMachineArn=arn,
+                         redriveFilter="SOMETIMES")
+        import urllib.request
+        req = urllib.request.Request("http://127.0.0.1:%d/" % self.sim.ports["aws"], data=b"{}", method="POST",
+                                     headers={"X-Amz-Target": "AWSStepFunctions.NoSuchThing",
+                                              "Content-Type": "application/x-amz-json-1.0"})
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(req)
+        self.assertIn("UnknownOperationException", cm.exception.read().decode())
+
+
 MOCKS = {
     "StateMachines": {"mocked": {"TestCases": {
         "Happy": {"Charge": "ChargeOk"},

@@ -53,6 +53,8 @@ WireError ToWire(SfnErrorCode code) {
         case SfnErrorCode::kStateMachineTypeNotSupported: return {400, "StateMachineTypeNotSupported"};
         case SfnErrorCode::kExecutionDoesNotExist: return {400, "ExecutionDoesNotExist"};
         case SfnErrorCode::kExecutionAlreadyExists: return {400, "ExecutionAlreadyExists"};
+        case SfnErrorCode::kExecutionNotRedrivable: return {400, "ExecutionNotRedrivable"};
+        case SfnErrorCode::kExecutionLimitExceeded: return {400, "ExecutionLimitExceeded"};
         case SfnErrorCode::kTaskDoesNotExist: return {400, "TaskDoesNotExist"};
         case SfnErrorCode::kResourceNotFound: return {400, "ResourceNotFound"};
         case SfnErrorCode::kTooManyTags: return {400, "TooManyTags"};
@@ -135,6 +137,8 @@ Json ExecutionJson(const ExecutionRecord& e, bool with_data) {
                 {"status", asl::ExecutionStatusName(e.status)},
                 {"startDate", Epoch(e.start_date)}};
     if (e.stop_date) out["stopDate"] = Epoch(*e.stop_date);
+    out["redriveCount"] = e.redrive_count;
+    if (e.redrive_date) out["redriveDate"] = Epoch(*e.redrive_date);
     if (!with_data) return out;
     out["input"] = e.input;
     out["inputDetails"] = {{"included", true}};
@@ -221,6 +225,9 @@ Json EventJson(const StoredEvent& e, const std::string& region, bool include_dat
         }
         copy(details, "error");
         copy(details, "cause");
+    } else if (t == "ExecutionRedriven") {
+        member = "executionRedrivenEventDetails";
+        details["redriveCount"] = d.value("redriveCount", 0);
     } else if (t == "MapStateStarted") {
         member = "mapStateStartedEventDetails";
         details["length"] = d.value("length", 0);
@@ -259,6 +266,8 @@ struct SfnApi::Impl {
             {"ListExecutions", &Impl::ListExecutions},
             {"GetExecutionHistory", &Impl::GetExecutionHistory},
             {"StopExecution", &Impl::StopExecution},
+            {"RedriveExecution", &Impl::RedriveExecution},
+            {"TestState", &Impl::TestState},
             {"DescribeStateMachineForExecution", &Impl::DescribeStateMachineForExecution},
             {"SendTaskSuccess", &Impl::SendTaskSuccess},
             {"SendTaskFailure", &Impl::SendTaskFailure},
@@ -377,6 +386,7 @@ struct SfnApi::Impl {
             *answered = true;
             Json out = ExecutionJson(e, true);
             out.erase("redriveCount");
+            out.erase("redriveDate");
             auto ms = e.stop_date ? std::chrono::duration_cast<std::chrono::milliseconds>(*e.stop_date - e.start_date).count()
                                   : 0;
             out["billingDetails"] = {{"billedMemoryUsedInMB", 64}, {"billedDurationInMilliseconds", std::max<std::int64_t>(ms, 100)}};
@@ -392,8 +402,9 @@ struct SfnApi::Impl {
         auto e = engine.DescribeExecution(RequiredString(in, "executionArn"));
         if (Failed(e, reply)) return;
         Json out = ExecutionJson(*e, true);
-        out["redriveCount"] = 0;
-        out["redriveStatus"] = "NOT_REDRIVABLE";
+        auto blocker = engine.RedriveBlocker(*e);
+        out["redriveStatus"] = blocker ? "NOT_REDRIVABLE" : "REDRIVABLE";
+        if (blocker) out["redriveStatusReason"] = *blocker;
         reply(std::nullopt, out);
     }
 
@@ -414,16 +425,21 @@ struct SfnApi::Impl {
             status = it == kStatuses.end() ? std::optional<ExecutionStatus>() : it->second;
             if (it == kStatuses.end()) return reply(std::nullopt, Json{{"executions", Json::array()}});
         }
+        std::optional<bool> redriven;
+        if (auto f = OptionalString(in, "redriveFilter")) {
+            if (*f != "REDRIVEN" && *f != "NOT_REDRIVEN")
+                throw BadInput("1 validation error detected: Value '" + *f +
+                               "' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: "
+                               "[REDRIVEN, NOT_REDRIVEN]");
+            redriven = *f == "REDRIVEN";
+        }
         std::size_t max = MaxResults(in);
         std::int64_t before = PageToken(in, "ex").value_or(0);
-        auto list = engine.ListExecutions(arn, status, before, max + 1);
+        auto list = engine.ListExecutions(arn, status, before, max + 1, redriven);
         if (Failed(list, reply)) return;
         Json out = {{"executions", Json::array()}};
-        for (std::size_t i = 0; i < list->size() && i < max; ++i) {
-            Json item = ExecutionJson((*list)[i], false);
-            item["redriveCount"] = 0;
-            out["executions"].push_back(std::move(item));
-        }
+        for (std::size_t i = 0; i < list->size() && i < max; ++i)
+            out["executions"].push_back(ExecutionJson((*list)[i], false));
         if (list->size() > max) out["nextToken"] = "ex:" + std::to_string((*list)[max - 1].seq);
         reply(std::nullopt, out);
     }
@@ -449,6 +465,79 @@ struct SfnApi::Impl {
                                       OptionalString(in, "cause").value_or(""));
         if (Failed(e, reply)) return;
         reply(std::nullopt, Json{{"stopDate", Epoch(e->stop_date.value_or(e->start_date))}});
+    }
+
+    void RedriveExecution(const Json& in, const Ctx&, Reply reply) {
+        auto token = OptionalString(in, "clientToken");
+        if (token && (token->empty() || token->size() > 64))
+            throw BadInput("1 validation error detected: Value at 'clientToken' failed to satisfy constraint: Member "
+                           "must have length less than or equal to 64");
+        auto e = engine.RedriveExecution(RequiredString(in, "executionArn"), token);
+        if (Failed(e, reply)) return;
+        reply(std::nullopt, Json{{"redriveDate", Epoch(e->redrive_date.value_or(e->start_date))}});
+    }
+
+    void TestState(const Json& in, const Ctx& ctx, Reply reply) {
+        engine::TestStateRequest r;
+        r.definition = RequiredString(in, "definition");
+        r.role_arn = OptionalString(in, "roleArn").value_or("");
+        r.input = OptionalString(in, "input");
+        r.variables = OptionalString(in, "variables");
+        r.state_name = OptionalString(in, "stateName");
+        r.region = ctx.region;
+        std::string level = OptionalString(in, "inspectionLevel").value_or("INFO");
+        if (level != "INFO" && level != "DEBUG" && level != "TRACE")
+            throw BadInput("1 validation error detected: Value '" + level +
+                           "' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: "
+                           "[INFO, DEBUG, TRACE]");
+        if (in.contains("revealSecrets") && !in["revealSecrets"].is_boolean())
+            throw BadInput("Value at 'revealSecrets' must be a boolean");
+        r.trace_http = level == "TRACE";
+        if (in.contains("mock") && in["mock"].is_object()) {
+            const Json& mock = in["mock"];
+            if (auto result = OptionalString(mock, "result")) {
+                Json parsed = Json::parse(*result, nullptr, false);
+                if (parsed.is_discarded()) throw BadInput("mock.result must be a JSON text");
+                r.mock_result = std::move(parsed);
+            }
+            if (mock.contains("errorOutput") && mock["errorOutput"].is_object()) {
+                const Json& e = mock["errorOutput"];
+                r.mock_error = std::make_pair(RequiredString(e, "error"), OptionalString(e, "cause").value_or(""));
+            }
+            if (r.mock_result && r.mock_error) throw BadInput("mock takes either result or errorOutput, not both");
+        } else if (in.contains("context")) {
+            throw BadInput("context may only be given together with a mock");
+        }
+        if (in.contains("stateConfiguration") && in["stateConfiguration"].is_object()) {
+            const Json& c = in["stateConfiguration"];
+            if (c.contains("retrierRetryCount")) {
+                if (!c["retrierRetryCount"].is_number_integer() || c["retrierRetryCount"].get<std::int64_t>() < 0)
+                    throw BadInput("stateConfiguration.retrierRetryCount must be a non-negative integer");
+                r.retrier_retry_count = c["retrierRetryCount"].get<std::int64_t>();
+            }
+        }
+        engine.TestState(r, [reply, level](engine::SfnResult<engine::TestStateResult> result) {
+            if (!result) return reply(result.error(), Json());
+            Json out = {{"status", result->status}};
+            if (result->output) out["output"] = *result->output;
+            if (!result->error.empty()) out["error"] = result->error;
+            if (!result->cause.empty()) out["cause"] = result->cause;
+            if (!result->next_state.empty()) out["nextState"] = result->next_state;
+            if (level != "INFO") {
+                // Data fields are JSON texts; request/response (TRACE, HTTP Task) and errorDetails objects.
+                Json data = Json::object();
+                for (auto it = result->inspection.begin(); it != result->inspection.end(); ++it) {
+                    const std::string& k = it.key();
+                    bool structured = k == "request" || k == "response" || k == "errorDetails" ||
+                                      k == "toleratedFailureCount" || k == "toleratedFailurePercentage" ||
+                                      k == "maxConcurrency";
+                    if ((k == "request" || k == "response") && level != "TRACE") continue;
+                    data[k] = structured ? it.value() : Json(it.value().dump(-1, ' ', false, Json::error_handler_t::replace));
+                }
+                out["inspectionData"] = std::move(data);
+            }
+            reply(std::nullopt, out);
+        });
     }
 
     void DescribeStateMachineForExecution(const Json& in, const Ctx&, Reply reply) {

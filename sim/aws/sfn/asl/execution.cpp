@@ -21,6 +21,20 @@ std::string_view ExecutionStatusName(ExecutionStatus status) {
     return "RUNNING";
 }
 
+/// Where a frame stopped (it failed or was aborted), kept for Redrive: the state to re-enter, its
+/// input and the frame's variables, and for a Parallel or Map state that was running children,
+/// which of them succeeded (their results are kept) and where each of the others stopped.
+struct RedrivePoint {
+    const State* state = nullptr;  // null: from the frame's StartAt
+    Json input;
+    Json variables;
+    bool children = false;
+    Json items;    // Map: the items being processed
+    Json results;  // the children's results so far
+    std::vector<char> succeeded;
+    std::vector<std::shared_ptr<RedrivePoint>> points;  // null: (re)start the child from its beginning
+};
+
 /// One running (sub) workflow: the top level, a Parallel branch or a Map iteration.
 struct Frame {
     enum class Kind { kRoot, kBranch, kIteration };
@@ -50,6 +64,16 @@ struct Frame {
     std::int64_t heartbeat_seconds = 0;
     std::uint64_t read_id = 0;
     std::string task_token;
+    // the next state and its input, between a transition and entering it
+    const State* queued = nullptr;
+    Json queued_input;
+
+    // redrive bookkeeping
+    std::shared_ptr<RedrivePoint> point;   // set once this frame failed or was aborted
+    std::vector<char> child_succeeded;     // per child of the current Parallel/Map state
+    std::vector<std::shared_ptr<RedrivePoint>> child_points;
+    std::shared_ptr<RedrivePoint> resume;  // consumed by the next Parallel/Map run after a redrive
+    std::vector<std::shared_ptr<RedrivePoint>> restore;  // Map: per item, where a redriven iteration resumes
 
     // Parallel / Map children
     std::vector<std::shared_ptr<Frame>> children;
@@ -72,9 +96,7 @@ struct Execution::Impl {
     };
     struct StepEntry {
         std::shared_ptr<Frame> frame;
-        const State* state;
-        Json input;
-        bool retry;
+        bool retry;  // run the frame's current state again; otherwise enter its queued state
     };
 
     Execution& owner;
@@ -93,6 +115,10 @@ struct Execution::Impl {
     std::unordered_map<std::uint64_t, TimerEntry> timers;
     std::unordered_map<std::uint64_t, std::shared_ptr<Frame>> reads;
     std::uint64_t execution_timer = 0;
+    // single-state tests
+    std::optional<TestOptions> test;
+    std::optional<TestOutcome> outcome;
+    std::optional<std::size_t> caught_index;
 
     Impl(Execution& o, std::shared_ptr<const StateMachine> m, ExecutionInfo i, Json in, std::uint64_t seed)
         : owner(o), machine(std::move(m)), info(std::move(i)), execution_input(std::move(in)), random(seed) {
@@ -231,10 +257,57 @@ struct Execution::Impl {
             if (step.frame->done) continue;
             if (step.retry) {
                 RunState(step.frame);
-            } else {
-                EnterState(step.frame, *step.state, std::move(step.input));
+            } else if (const State* st = step.frame->queued) {
+                step.frame->queued = nullptr;
+                EnterState(step.frame, *st, std::move(step.frame->queued_input));
             }
         }
+    }
+
+    /// `f` goes to `st` with `input` at the next step.
+    void Queue(const std::shared_ptr<Frame>& f, const State* st, Json input) {
+        f->queued = st;
+        f->queued_input = std::move(input);
+        steps.push_back(StepEntry{f, false});
+    }
+
+    /// True when `f` is the state under test of a single-state run.
+    bool Testing(const Frame& f) const { return test && f.kind == Frame::Kind::kRoot; }
+    void Inspect(const Frame& f, const char* key, const Json& value) {
+        if (Testing(f) && outcome) outcome->inspection[key] = value;
+    }
+
+    std::shared_ptr<RedrivePoint> MakePoint(const Frame& f) {
+        auto p = std::make_shared<RedrivePoint>();
+        p->variables = f.variables;
+        if (f.queued) {
+            p->state = f.queued;
+            p->input = f.queued_input;
+            return p;
+        }
+        p->state = f.state;
+        p->input = f.input;
+        if (f.state && (f.state->type == StateType::kParallel || f.state->type == StateType::kMap) &&
+            !f.child_succeeded.empty()) {
+            p->children = true;
+            p->items = f.items;
+            p->results = f.results;
+            p->succeeded = f.child_succeeded;
+            p->points = f.child_points;
+            p->points.resize(p->succeeded.size());
+        }
+        return p;
+    }
+
+    /// Starts `f` again from `p` (redrive).
+    void RestoreInto(const std::shared_ptr<Frame>& f, const std::shared_ptr<RedrivePoint>& p) {
+        f->variables = p->variables;
+        if (!p->state) {
+            Queue(f, f->machine->Find(f->machine->start_at), p->input);
+            return;
+        }
+        if (p->children) f->resume = p;
+        Queue(f, p->state, p->input);
     }
 
     void EnterState(const std::shared_ptr<Frame>& f, const State& st, Json input) {
@@ -244,6 +317,12 @@ struct Execution::Impl {
         f->attempts.assign(st.retry.size(), 0);
         f->retry_count = 0;
         f->task_token.clear();
+        f->child_succeeded.clear();
+        f->child_points.clear();
+        if (Testing(*f)) {
+            for (auto& a : f->attempts) a = test->retrier_retry_count;
+            Inspect(*f, "input", f->input);
+        }
         Event(f.get(), TypeName(st) + "StateEntered", Json{{"name", st.name}, {"input", f->input}});
         RunState(f);
     }
@@ -251,6 +330,8 @@ struct Execution::Impl {
     void RunState(const std::shared_ptr<Frame>& f) {
         const State& st = *f->state;
         f->waiting = Frame::Waiting::kNone;
+        std::shared_ptr<RedrivePoint> resume = std::move(f->resume);
+        f->resume = nullptr;
         if (st.type == StateType::kFail) {
             RunFail(f);
             return;
@@ -261,16 +342,45 @@ struct Execution::Impl {
             return;
         }
         f->effective_input = std::move(*effective);
+        Inspect(*f, "afterInputPath", f->effective_input);
         switch (st.type) {
             case StateType::kPass: RunPass(f); break;
             case StateType::kTask: RunTask(f); break;
             case StateType::kChoice: RunChoice(f); break;
             case StateType::kWait: RunWait(f); break;
             case StateType::kSucceed: RunSucceed(f); break;
-            case StateType::kParallel: RunParallel(f); break;
-            case StateType::kMap: RunMap(f); break;
+            case StateType::kParallel: RunParallel(f, resume); break;
+            case StateType::kMap: RunMap(f, resume); break;
             case StateType::kFail: break;
         }
+    }
+
+    /// A single-state test with a mock: the state's result (or error) without running it.
+    bool Mocked(const std::shared_ptr<Frame>& f) {
+        if (!Testing(*f) || (!test->mock_result && !test->mock_error)) return false;
+        if (test->mock_error) StateError(f, *test->mock_error);
+        else CompleteWithResult(f, *test->mock_result);
+        return true;
+    }
+
+    /// The state under test is done: records the outcome and ends the run.
+    void TestDone(const std::shared_ptr<Frame>& f, std::string status, std::optional<Json> output, RuntimeError e,
+                  std::string next) {
+        outcome->status = std::move(status);
+        outcome->output = std::move(output);
+        outcome->error = e.error;
+        outcome->cause = e.cause;
+        outcome->next_state = std::move(next);
+        if (!f->variables.empty()) outcome->inspection["variables"] = f->variables;
+        f->done = true;
+        steps.clear();
+        if (execution_timer) CancelTimerId(execution_timer);
+        bool ok = outcome->status == "SUCCEEDED" || outcome->status == "CAUGHT_ERROR";
+        owner.status_ = ok ? ExecutionStatus::kSucceeded : ExecutionStatus::kFailed;
+        if (ok) owner.output_ = outcome->output;
+        owner.error_ = e.error;
+        owner.cause_ = e.cause;
+        effects.emplace_back(ExecutionFinished{owner.status_, outcome->output, e.error, e.cause});
     }
 
     /// Leaves the current state with `output` towards `next` (empty: the frame ends).
@@ -283,16 +393,24 @@ struct Execution::Impl {
         Event(f.get(), TypeName(st) + "StateExited", Json{{"name", st.name}, {"output", output}});
         f->waiting = Frame::Waiting::kNone;
         f->children.clear();
+        if (Testing(*f)) {
+            bool caught = caught_index.has_value();
+            TestDone(f, caught ? "CAUGHT_ERROR" : "SUCCEEDED", std::move(output),
+                     caught ? pending_error : RuntimeError{}, next);
+            return;
+        }
         if (next.empty()) {
             FrameSucceeded(f, std::move(output));
             return;
         }
-        steps.push_back(StepEntry{f, f->machine->Find(next), std::move(output), false});
+        Queue(f, f->machine->Find(next), std::move(output));
     }
+    RuntimeError pending_error;  // the error a catcher handled (single-state tests)
 
     /// ResultSelector → Assign → ResultPath → OutputPath → transition, for a state's raw result.
     void CompleteWithResult(const std::shared_ptr<Frame>& f, Json result) {
         const State& st = *f->state;
+        Inspect(*f, "result", result);
         if (st.result_selector) {
             auto selected = st.result_selector->Evaluate(Env(*f, result), errors::kParameterPathFailure);
             if (!selected) {
@@ -300,6 +418,7 @@ struct Execution::Impl {
                 return;
             }
             result = std::move(*selected);
+            Inspect(*f, "afterResultSelector", result);
         }
         if (auto e = ApplyAssign(*f, st.assign, result)) {
             StateError(f, *e);
@@ -310,6 +429,7 @@ struct Execution::Impl {
             StateError(f, combined.error());
             return;
         }
+        Inspect(*f, "afterResultPath", *combined);
         auto output = ApplyOutputPath(*f, st, *combined);
         if (!output) {
             StateError(f, output.error());
@@ -343,6 +463,11 @@ struct Execution::Impl {
                     if (r.jitter == JitterStrategy::kFull) delay = random.NextDouble() * delay;
                     ++f->attempts[i];
                     ++f->retry_count;
+                    if (Testing(*f)) {
+                        outcome->inspection["errorDetails"] = {{"retryIndex", i}, {"retryBackoffIntervalSeconds", std::llround(delay)}};
+                        TestDone(f, "RETRIABLE", std::nullopt, std::move(e), "");
+                        return;
+                    }
                     auto ms = static_cast<std::int64_t>(std::llround(delay * 1000.0));
                     f->waiting = Frame::Waiting::kRetry;
                     f->timer_id = ScheduleTimerAt(f, TimerKind::kRetry, now + std::chrono::milliseconds(ms));
@@ -350,8 +475,14 @@ struct Execution::Impl {
                 }
                 break;  // the matching retrier is exhausted: go on to the catchers
             }
-            for (const auto& c : st.catchers) {
+            for (std::size_t ci = 0; ci < st.catchers.size(); ++ci) {
+                const auto& c = st.catchers[ci];
                 if (!Matches(c.error_equals, e.error)) continue;
+                if (Testing(*f)) {
+                    caught_index = ci;
+                    pending_error = e;
+                    outcome->inspection["errorDetails"] = {{"catchIndex", ci}};
+                }
                 Json error_output = ErrorOutput(e);
                 if (auto ae = ApplyAssign(*f, c.assign, error_output)) {
                     FrameFailed(f, *ae);
@@ -383,6 +514,7 @@ struct Execution::Impl {
                 return;
             }
             result = std::move(*p);
+            Inspect(*f, "afterParameters", result);
         } else {
             result = f->effective_input;
         }
@@ -648,7 +780,7 @@ struct Execution::Impl {
             }
             until = *t;
         }
-        if (until <= now) {
+        if (until <= now || Testing(*f)) {  // a tested Wait state does not wait
             FinishWait(f);
             return;
         }
@@ -720,11 +852,13 @@ struct Execution::Impl {
                 return;
             }
             params = std::move(*p);
+            Inspect(*f, "afterParameters", params);
         }
         if (auto e = CheckSize(params, "task input")) {
             StateError(f, *e);
             return;
         }
+        if (Mocked(f)) return;
         std::uint64_t id = next_id++;
         f->task_id = id;
         f->waiting = Frame::Waiting::kTask;
@@ -805,7 +939,7 @@ struct Execution::Impl {
         return child;
     }
 
-    void RunParallel(const std::shared_ptr<Frame>& f) {
+    void RunParallel(const std::shared_ptr<Frame>& f, const std::shared_ptr<RedrivePoint>& resume) {
         const State& st = *f->state;
         Json input = f->effective_input;
         if (st.parameters) {
@@ -815,18 +949,40 @@ struct Execution::Impl {
                 return;
             }
             input = std::move(*p);
+            Inspect(*f, "afterParameters", input);
         }
+        if (Mocked(f)) return;
         Event(f.get(), "ParallelStateStarted", Json::object());
+        std::size_t n = st.branches.size();
+        bool redrive = resume && resume->children && resume->succeeded.size() == n && resume->results.is_array() &&
+                       resume->results.size() == n;
         f->waiting = Frame::Waiting::kChildren;
         f->children.clear();
-        f->results = Json::array();
+        f->results = redrive ? resume->results : Json::array();
         f->completed = 0;
-        for (std::size_t i = 0; i < st.branches.size(); ++i) {
-            f->results.push_back(nullptr);
+        f->child_succeeded.assign(n, 0);
+        f->child_points.assign(n, nullptr);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!redrive) f->results.push_back(nullptr);
+            if (redrive && resume->succeeded[i]) {  // a branch that succeeded keeps its result
+                f->child_succeeded[i] = 1;
+                ++f->completed;
+                f->children.push_back(nullptr);
+                continue;
+            }
             auto child = NewChild(f, Frame::Kind::kBranch, st.branches[i].get(), i);
             f->children.push_back(child);
-            steps.push_back(StepEntry{child, child->machine->Find(child->machine->start_at), input, false});
+            if (redrive && resume->points[i]) RestoreInto(child, resume->points[i]);
+            else Queue(child, child->machine->Find(child->machine->start_at), input);
         }
+        if (f->completed == n) ParallelSucceeded(f);
+    }
+
+    void ParallelSucceeded(const std::shared_ptr<Frame>& f) {
+        Event(f.get(), "ParallelStateSucceeded", Json::object());
+        f->child_succeeded.clear();
+        Json results = std::move(f->results);
+        CompleteWithResult(f, std::move(results));
     }
 
     // Map ---------------------------------------------------------------------------------------
@@ -842,7 +998,7 @@ struct Execution::Impl {
         return v->get<std::int64_t>();
     }
 
-    void RunMap(const std::shared_ptr<Frame>& f) {
+    void RunMap(const std::shared_ptr<Frame>& f, const std::shared_ptr<RedrivePoint>& resume) {
         const State& st = *f->state;
         RuntimeError failure;
         f->max_concurrency = st.max_concurrency;
@@ -873,6 +1029,17 @@ struct Execution::Impl {
             }
             f->tolerated_percentage = v->get<double>();
         }
+        if (Testing(*f)) {
+            if (f->max_concurrency) Inspect(*f, "maxConcurrency", f->max_concurrency);
+            if (f->tolerated_count) Inspect(*f, "toleratedFailureCount", *f->tolerated_count);
+            if (f->tolerated_percentage) Inspect(*f, "toleratedFailurePercentage", *f->tolerated_percentage);
+        }
+        if (resume && resume->children && resume->items.is_array() &&
+            resume->succeeded.size() == resume->items.size()) {
+            StartIterations(f, resume->items, resume);  // redrive: the same items, only the unfinished ones
+            return;
+        }
+        if (Mocked(f)) return;
         if (st.item_reader) {
             Json params = Json::object();
             if (st.item_reader->parameters) {
@@ -897,7 +1064,8 @@ struct Execution::Impl {
                                   st.items_path->text() + "': the ItemsPath must reference a JSON array"));
             return;
         }
-        StartIterations(f, std::move(*items));
+        Inspect(*f, "afterItemsPath", *items);
+        StartIterations(f, std::move(*items), nullptr);
     }
 
     void OnItemsRead(std::uint64_t id, Result<std::string> text) {
@@ -928,23 +1096,37 @@ struct Execution::Impl {
         if (max_items && static_cast<std::int64_t>(items->size()) > *max_items) {
             items->erase(items->begin() + *max_items, items->end());
         }
-        StartIterations(f, std::move(*items));
+        StartIterations(f, std::move(*items), nullptr);
     }
 
-    void StartIterations(const std::shared_ptr<Frame>& f, Json items) {
+    void StartIterations(const std::shared_ptr<Frame>& f, Json items, const std::shared_ptr<RedrivePoint>& resume) {
         const State& st = *f->state;
         f->items = std::move(items);
+        std::size_t n = f->items.size();
         f->next_item = 0;
         f->running = 0;
         f->completed = 0;
         f->failed = 0;
-        f->children.assign(f->items.size(), nullptr);
-        f->results = Json::array();
-        for (std::size_t i = 0; i < f->items.size(); ++i) f->results.push_back(nullptr);
+        f->children.assign(n, nullptr);
+        f->child_succeeded.assign(n, 0);
+        f->child_points.assign(n, nullptr);
+        f->restore.clear();
+        if (resume && resume->results.is_array() && resume->results.size() == n) {
+            f->results = resume->results;
+            f->restore = resume->points;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (!resume->succeeded[i]) continue;
+                f->child_succeeded[i] = 1;
+                ++f->completed;
+            }
+        } else {
+            f->results = Json::array();
+            for (std::size_t i = 0; i < n; ++i) f->results.push_back(nullptr);
+        }
         f->waiting = Frame::Waiting::kChildren;
-        Event(f.get(), "MapStateStarted", Json{{"length", f->items.size()}});
-        if (st.distributed) Event(f.get(), "MapRunStarted", Json::object());
-        if (f->items.empty()) {
+        Event(f.get(), "MapStateStarted", Json{{"length", n}});
+        if (st.distributed) Event(f.get(), resume ? "MapRunRedriven" : "MapRunStarted", Json::object());
+        if (f->completed == n) {
             FinishMap(f);
             return;
         }
@@ -956,6 +1138,17 @@ struct Execution::Impl {
         while (f->next_item < f->items.size() &&
                (f->max_concurrency == 0 || f->running < static_cast<std::size_t>(f->max_concurrency))) {
             std::size_t i = f->next_item++;
+            if (f->child_succeeded[i]) continue;  // redrive: done before
+            if (i < f->restore.size() && f->restore[i]) {
+                auto child = NewChild(f, Frame::Kind::kIteration, st.processor.get(), i);
+                f->children[i] = child;
+                ++f->running;
+                Event(f.get(), "MapIterationStarted", Json{{"name", st.name}, {"index", i}});
+                child->last_event_id = f->last_event_id;
+                RestoreInto(child, f->restore[i]);
+                f->restore[i] = nullptr;
+                continue;
+            }
             Json input = f->items[i];
             if (st.item_selector) {
                 Json& ctx = ContextFor(*f);
@@ -975,7 +1168,7 @@ struct Execution::Impl {
             ++f->running;
             Event(f.get(), "MapIterationStarted", Json{{"name", st.name}, {"index", i}});
             child->last_event_id = f->last_event_id;
-            steps.push_back(StepEntry{child, child->machine->Find(child->machine->start_at), std::move(input), false});
+            Queue(child, child->machine->Find(child->machine->start_at), std::move(input));
         }
     }
 
@@ -999,6 +1192,8 @@ struct Execution::Impl {
     void FinishMap(const std::shared_ptr<Frame>& f) {
         if (f->state->distributed) Event(f.get(), "MapRunSucceeded", Json::object());
         Event(f.get(), "MapStateSucceeded", Json::object());
+        f->child_succeeded.clear();
+        f->restore.clear();
         Json results = std::move(f->results);
         f->results = Json();
         CompleteWithResult(f, std::move(results));
@@ -1011,6 +1206,10 @@ struct Execution::Impl {
         if (!f) return;
         const State& st = *f->state;
         std::size_t i = child.index;
+        if (i < f->child_points.size()) {
+            if (ok) f->child_succeeded[i] = 1;
+            else f->child_points[i] = child.point;
+        }
         if (st.type == StateType::kParallel) {
             if (!ok) {
                 AbortChildren(*f);
@@ -1019,11 +1218,7 @@ struct Execution::Impl {
                 return;
             }
             f->results[i] = std::move(output);
-            if (++f->completed == st.branches.size()) {
-                Event(f.get(), "ParallelStateSucceeded", Json::object());
-                Json results = std::move(f->results);
-                CompleteWithResult(f, std::move(results));
-            }
+            if (++f->completed == st.branches.size()) ParallelSucceeded(f);
             return;
         }
         // Map
@@ -1076,6 +1271,11 @@ struct Execution::Impl {
     }
 
     void FrameFailed(const std::shared_ptr<Frame>& f, RuntimeError e) {
+        if (Testing(*f)) {
+            TestDone(f, "FAILED", std::nullopt, std::move(e), "");
+            return;
+        }
+        f->point = MakePoint(*f);
         f->done = true;
         f->waiting = Frame::Waiting::kNone;
         if (f->kind == Frame::Kind::kRoot) {
@@ -1086,6 +1286,11 @@ struct Execution::Impl {
     }
 
     void Finish(ExecutionStatus status, const char* event, RuntimeError e) {
+        if (outcome && outcome->status.empty()) {
+            outcome->status = "FAILED";
+            outcome->error = e.error;
+            outcome->cause = e.cause;
+        }
         if (execution_timer) CancelTimerId(execution_timer);
         AbortFrame(*root, true);
         Event(root.get(), event, Json{{"error", e.error}, {"cause", e.cause}});
@@ -1099,6 +1304,7 @@ struct Execution::Impl {
         for (auto& c : f.children) {
             if (c && !c->done) {
                 AbortFrame(*c, true);
+                if (c->index < f.child_points.size()) f.child_points[c->index] = c->point;
                 if (c->kind == Frame::Kind::kIteration) {
                     Event(&f, "MapIterationAborted", Json{{"name", f.state->name}, {"index", c->index}});
                 }
@@ -1124,6 +1330,7 @@ struct Execution::Impl {
             f.read_id = 0;
         }
         AbortChildren(f);
+        if (!f.done) f.point = MakePoint(f);
         if (emit && was_waiting && f.state && !f.done) {
             Event(&f, TypeName(*f.state) + "StateAborted", Json{{"name", f.state->name}});
         }
@@ -1154,7 +1361,7 @@ struct Execution::Impl {
             case TimerKind::kRetry:
                 if (f->done || f->timer_id != id) return;
                 f->timer_id = 0;
-                steps.push_back(StepEntry{f, f->state, Json(), true});
+                steps.push_back(StepEntry{f, true});
                 return;
             case TimerKind::kTaskTimeout:
                 if (f->done || f->timeout_timer != id) return;
@@ -1216,13 +1423,69 @@ std::vector<Effect> Execution::Start(TimePoint now) {
             m.Finish(ExecutionStatus::kFailed, "ExecutionFailed", *e);
             return;
         }
+        if (m.test) {
+            // TestState runs for at most five minutes (AWS: "fails with the States.Timeout error").
+            if (m.test->variables.is_object()) m.root->variables = m.test->variables;
+            m.execution_timer = m.ScheduleTimerAt(m.root, Impl::TimerKind::kExecutionTimeout, now + std::chrono::minutes(5));
+            const State* st = m.machine->Find(m.test->state_name);
+            if (!st) {
+                m.Finish(ExecutionStatus::kFailed, "ExecutionFailed",
+                         Impl::Runtime("The state '" + m.test->state_name + "' does not exist"));
+                return;
+            }
+            m.Queue(m.root, st, m.execution_input);
+            return;
+        }
         if (m.machine->timeout_seconds) {
             m.execution_timer = m.ScheduleTimerAt(m.root, Impl::TimerKind::kExecutionTimeout,
                                                   now + std::chrono::seconds(*m.machine->timeout_seconds));
         }
-        m.steps.push_back(Impl::StepEntry{m.root, m.machine->Find(m.machine->start_at), m.execution_input, false});
+        m.Queue(m.root, m.machine->Find(m.machine->start_at), m.execution_input);
     });
 }
+
+Execution::Execution(std::shared_ptr<const StateMachine> machine, ExecutionInfo info, Json input, std::uint64_t seed,
+                     TestOptions test)
+    : impl_(std::make_unique<Impl>(*this, std::move(machine), std::move(info), std::move(input), seed)) {
+    impl_->test = std::move(test);
+    impl_->outcome = TestOutcome{};
+}
+
+std::vector<Effect> Execution::Redrive(TimePoint now) {
+    Impl& m = *impl_;
+    if (status_ == ExecutionStatus::kRunning || status_ == ExecutionStatus::kSucceeded || !m.root || m.test) return {};
+    status_ = ExecutionStatus::kRunning;
+    output_.reset();
+    error_.clear();
+    cause_.clear();
+    return m.Run(now, [&] {
+        ++m.info.redrive_count;
+        m.context["Execution"]["RedriveCount"] = m.info.redrive_count;
+        m.context["Execution"]["RedriveTime"] = core::FormatIso8601(now);
+        m.steps.clear();
+        m.tasks.clear();
+        m.timers.clear();
+        m.reads.clear();
+        std::shared_ptr<RedrivePoint> point = m.root->point;
+        auto root = std::make_shared<Frame>();
+        root->kind = Frame::Kind::kRoot;
+        root->machine = m.machine.get();
+        root->self = root;
+        root->last_event_id = m.root->last_event_id;
+        m.root = root;
+        m.Event(root.get(), "ExecutionRedriven", Json{{"redriveCount", m.info.redrive_count}});
+        if (m.machine->timeout_seconds) {  // AWS: the machine's timeout starts again at the redrive
+            m.execution_timer = m.ScheduleTimerAt(root, Impl::TimerKind::kExecutionTimeout,
+                                                  now + std::chrono::seconds(*m.machine->timeout_seconds));
+        }
+        if (point && point->state) m.RestoreInto(root, point);
+        else m.Queue(root, m.machine->Find(m.machine->start_at), m.execution_input);
+    });
+}
+
+std::int64_t Execution::redrive_count() const { return impl_->info.redrive_count; }
+
+const std::optional<TestOutcome>& Execution::test_outcome() const { return impl_->outcome; }
 
 std::vector<Effect> Execution::TaskSucceeded(std::uint64_t task_id, Json output, TimePoint now) {
     return impl_->Run(now, [&] { impl_->OnTaskSucceeded(task_id, std::move(output)); });

@@ -139,6 +139,28 @@ struct ExecutionFinished {
 using Effect = std::variant<InvokeTask, CancelTask, ScheduleTimer, CancelTimer, ReadItems, HistoryEvent,
                             ExecutionFinished>;
 
+/// Runs one state on its own (TestState). See "Single-state tests" above.
+struct TestOptions {
+    std::string state_name;  ///< the state to run (must exist at the top level of the machine)
+    Json variables = Json::object();
+    /// Attempts already made by the retrier that matches the error (stateConfiguration.retrierRetryCount).
+    std::int64_t retrier_retry_count = 0;
+    std::optional<Json> mock_result;          ///< the state's raw result instead of running it
+    std::optional<RuntimeError> mock_error;   ///< the error the state raises instead of running it
+};
+
+struct TestOutcome {
+    std::string status;  ///< SUCCEEDED, FAILED, RETRIABLE or CAUGHT_ERROR
+    std::optional<Json> output;
+    std::string error;
+    std::string cause;
+    std::string next_state;
+    /// input, afterInputPath, afterParameters, result, afterResultSelector, afterResultPath (JSON
+    /// values, only those reached), variables (object), errorDetails ({retryIndex,
+    /// retryBackoffIntervalSeconds} or {catchIndex}).
+    Json inspection = Json::object();
+};
+
 struct Frame;
 
 /// One execution. Not thread-safe: owned by the engine's event-loop thread.
@@ -147,6 +169,10 @@ public:
     /// `machine` must outlive nothing: it is shared. `seed` drives UUID, MathRandom, jitter and
     /// task tokens.
     Execution(std::shared_ptr<const StateMachine> machine, ExecutionInfo info, Json input, std::uint64_t seed);
+    /// A single-state test run (TestState); Start it as any execution. Its ExecutionFinished
+    /// follows the state's first transition; test_outcome() then holds the result.
+    Execution(std::shared_ptr<const StateMachine> machine, ExecutionInfo info, Json input, std::uint64_t seed,
+              TestOptions test);
     ~Execution();
     Execution(const Execution&) = delete;
     Execution& operator=(const Execution&) = delete;
@@ -166,6 +192,14 @@ public:
     std::vector<Effect> ItemsRead(std::uint64_t read_id, core::Result<std::string> text, TimePoint now);
     /// StopExecution: aborts everything in flight (ExecutionAborted).
     std::vector<Effect> Stop(std::string error, std::string cause, TimePoint now);
+    /// RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again from the states that
+    /// did not succeed (ExecutionRedriven first). Does nothing (no effects) while RUNNING or once
+    /// SUCCEEDED.
+    std::vector<Effect> Redrive(TimePoint now);
+    /// Times Redrive() has been called successfully.
+    std::int64_t redrive_count() const;
+    /// Set for a TestOptions run once it has finished.
+    const std::optional<TestOutcome>& test_outcome() const;
 
     ExecutionStatus status() const { return status_; }
     /// The output once SUCCEEDED.

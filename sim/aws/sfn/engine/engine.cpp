@@ -32,7 +32,17 @@ const store::Migration kMigrations[] = {
      "CREATE TABLE sfn_feedback (execution_arn TEXT NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,"
      "  ref INTEGER NOT NULL, ts_ns INTEGER NOT NULL, payload TEXT NOT NULL,"
      "  PRIMARY KEY (execution_arn, seq)) WITHOUT ROWID;"},
+    {2,
+     "ALTER TABLE sfn_executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE sfn_executions ADD COLUMN redrive_ns INTEGER;"},
 };
+
+// AWS's redrive limits ("Redrive eligibility for unsuccessful executions").
+constexpr auto kRedrivablePeriod = std::chrono::hours(24 * 14);
+constexpr auto kMaxOpenTime = std::chrono::hours(24 * 365);
+constexpr std::int64_t kMaxRedriveEvents = 24'999;
+constexpr auto kClientTokenLife = std::chrono::minutes(15);
+constexpr std::size_t kClientTokensKept = 10;
 
 std::int64_t ToNs(TimePoint t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -94,7 +104,16 @@ constexpr std::string_view kStartExecution = "arn:aws:states:::states:startExecu
 // --- runs and feedback ----------------------------------------------------------------------------
 
 struct SfnEngine::Feedback {
-    enum class Kind : int { kStart = 0, kTaskSucceeded = 1, kTaskFailed = 2, kHeartbeat = 3, kTimer = 4, kItems = 5, kStop = 6 };
+    enum class Kind : int {
+        kStart = 0,
+        kTaskSucceeded = 1,
+        kTaskFailed = 2,
+        kHeartbeat = 3,
+        kTimer = 4,
+        kItems = 5,
+        kStop = 6,
+        kRedrive = 7
+    };
     Kind kind = Kind::kStart;
     std::uint64_t ref = 0;
     TimePoint at{};
@@ -245,8 +264,8 @@ void SfnEngine::Load() {
     {
         auto st = db_.PrepareUncached(
             "SELECT arn, seq, machine_arn, machine_name, name, status, start_ns, stop_ns, input, output, error, cause,"
-            " seed, definition, role_arn, revision_id, test_case, trace, parent_arn, parent_task"
-            " FROM sfn_executions ORDER BY seq");
+            " seed, definition, role_arn, revision_id, test_case, trace, parent_arn, parent_task, redrive_count,"
+            " redrive_ns FROM sfn_executions ORDER BY seq");
         while (st.Step()) {
             auto r = std::make_unique<ExecutionRecord>();
             r->arn = st.Text(0);
@@ -267,6 +286,8 @@ void SfnEngine::Load() {
             r->trace_header = st.Text(17);
             r->parent_execution_arn = st.Text(18);
             r->parent_task_id = static_cast<std::uint64_t>(st.Int64(19));
+            r->redrive_count = st.Int64(20);
+            if (!st.IsNull(21)) r->redrive_date = FromNs(st.Int64(21));
             next_execution_seq_ = std::max(next_execution_seq_, r->seq + 1);
             if (!r->revision) {
                 spdlog::warn("[sfn] stored definition of execution {} no longer parses; skipped", r->arn);
@@ -280,19 +301,21 @@ void SfnEngine::Load() {
     // Ids after a restart must not repeat the ones handed out before it.
     ids_ = core::IdGenerator(options_.seed ^ (static_cast<std::uint64_t>(next_execution_seq_) * 0x9e3779b97f4a7c15ull) ^
                              (static_cast<std::uint64_t>(next_machine_seq_) << 32));
+    {
+        // Logs of unsuccessful executions are kept for redrive during the redrivable period only.
+        auto scope = group_.BeginWrite(db_);
+        db_.Prepare("DELETE FROM sfn_feedback WHERE execution_arn IN (SELECT arn FROM sfn_executions"
+                    " WHERE status <> 'RUNNING' AND stop_ns IS NOT NULL AND stop_ns < ?1)")
+            .BindAll(ToNs(clock_.Now() - kRedrivablePeriod))
+            .Execute();
+        scope.Commit();
+    }
     if (running.empty()) return;
-    auto st = db_.PrepareUncached("SELECT kind, ref, ts_ns, payload FROM sfn_feedback WHERE execution_arn = ?1 ORDER BY seq");
     auto scope = group_.BeginWrite(db_);
     for (ExecutionRecord* r : running) {
-        std::vector<Feedback> log;
-        st.Reset();
-        st.BindAll(r->arn);
-        while (st.Step())
-            log.push_back(Feedback::FromRow(static_cast<int>(st.Int64(0)), static_cast<std::uint64_t>(st.Int64(1)),
-                                            FromNs(st.Int64(2)), st.Text(3)));
-        Resume(r, log);
+        Run* run = Resume(r, LoadFeedback(r->arn));
+        if (run->exec->status() != ExecutionStatus::kRunning) FinishReplayed(run);
     }
-    st.Reset();
     // Tasks are re-armed once every execution is back, so a parent finds its .sync child.
     std::vector<Run*> live;
     for (auto& [key, run] : runs_) live.push_back(run.get());
@@ -322,7 +345,18 @@ SfnEngine::Run* SfnEngine::NewRun(ExecutionRecord* record) {
     return raw;
 }
 
-void SfnEngine::Resume(ExecutionRecord* record, const std::vector<Feedback>& log) {
+std::vector<SfnEngine::Feedback> SfnEngine::LoadFeedback(const std::string& arn) {
+    std::vector<Feedback> log;
+    auto& st = db_.Prepare("SELECT kind, ref, ts_ns, payload FROM sfn_feedback WHERE execution_arn = ?1 ORDER BY seq");
+    st.BindAll(arn);
+    while (st.Step())
+        log.push_back(Feedback::FromRow(static_cast<int>(st.Int64(0)), static_cast<std::uint64_t>(st.Int64(1)),
+                                        FromNs(st.Int64(2)), st.Text(3)));
+    st.Reset();
+    return log;
+}
+
+SfnEngine::Run* SfnEngine::Resume(ExecutionRecord* record, const std::vector<Feedback>& log) {
     Run* run = NewRun(record);
     run->replaying = true;
     Feedback start;
@@ -330,11 +364,9 @@ void SfnEngine::Resume(ExecutionRecord* record, const std::vector<Feedback>& log
     start.at = record->start_date;
     dispatching_ = true;
     try {
+        // The whole log, redrives included: feedback for a finished execution is ignored.
         Process(*run, start);
-        for (const auto& f : log) {
-            if (run->exec->status() != ExecutionStatus::kRunning) break;
-            Process(*run, f);
-        }
+        for (const auto& f : log) Process(*run, f);
     } catch (...) {
         dispatching_ = false;
         throw;
@@ -342,7 +374,17 @@ void SfnEngine::Resume(ExecutionRecord* record, const std::vector<Feedback>& log
     dispatching_ = false;
     run->feedback_seq = static_cast<std::int64_t>(log.size());
     run->replaying = false;
-    finished_runs_.clear();
+    return run;
+}
+
+void SfnEngine::FinishReplayed(Run* run) {
+    // Replay reached the end (the finish itself was not recorded): record it now.
+    run->replay_timers.clear();
+    run->replay_tasks.clear();
+    run->replay_reads.clear();
+    asl::ExecutionFinished fin{run->exec->status(), run->exec->output(), run->exec->error(), run->exec->cause()};
+    Finished(*run, fin);
+    if (!dispatching_) finished_runs_.clear();
 }
 
 void SfnEngine::Rearm(Run* run) {
@@ -403,10 +445,10 @@ void SfnEngine::Feed(Run& run, Feedback feedback) {
 }
 
 void SfnEngine::Process(Run& run, const Feedback& f) {
-    if (run.exec->status() != ExecutionStatus::kRunning) return;
+    using K = Feedback::Kind;
+    if (f.kind != K::kRedrive && run.exec->status() != ExecutionStatus::kRunning) return;
     asl::Execution& ex = *run.exec;
     std::vector<asl::Effect> effects;
-    using K = Feedback::Kind;
     switch (f.kind) {
         case K::kStart: effects = ex.Start(f.at); break;
         case K::kTaskSucceeded:
@@ -428,9 +470,10 @@ void SfnEngine::Process(Run& run, const Feedback& f) {
                              : ex.ItemsRead(f.ref, core::Fail(core::Error::InvalidArgument(f.error)), f.at);
             break;
         case K::kStop: effects = ex.Stop(f.error, f.cause, f.at); break;
+        case K::kRedrive: effects = ex.Redrive(f.at); break;
     }
-    if (run.durable && !run.replaying && f.kind != K::kStart && ex.status() == ExecutionStatus::kRunning)
-        WriteFeedback(run, f);
+    // Also the feedback that ends the execution: a redrive replays the log up to the end first.
+    if (run.durable && !run.replaying && f.kind != K::kStart) WriteFeedback(run, f);
     Apply(run, std::move(effects));
 }
 
@@ -699,6 +742,8 @@ void SfnEngine::WatchChild(std::uint64_t key, std::uint64_t id, const std::strin
 }
 
 void SfnEngine::Finished(Run& run, const asl::ExecutionFinished& fin) {
+    // While replaying, an end may be followed by a redrive in the log; Resume's caller finishes.
+    if (run.replaying) return;
     ExecutionRecord& rec = *run.record;
     rec.status = fin.status;
     rec.stop_date = clock_.Now();
@@ -713,13 +758,11 @@ void SfnEngine::Finished(Run& run, const asl::ExecutionFinished& fin) {
         if (integrations_) integrations_->Cancel(rec.arn, id);
     }
     run.tasks.clear();
-    if (run.durable && !run.replaying) {
+    if (run.durable) {
         SaveExecution(rec);
-        if (run.feedback_seq > 0) db_.Prepare("DELETE FROM sfn_feedback WHERE execution_arn = ?1").BindAll(rec.arn).Execute();
-    } else if (run.durable) {
-        // Replay reached the end (the finish was not recorded): record it now.
-        SaveExecution(rec);
-        db_.Prepare("DELETE FROM sfn_feedback WHERE execution_arn = ?1").BindAll(rec.arn).Execute();
+        // An unsuccessful execution keeps its log: RedriveExecution rebuilds it from there.
+        if (run.feedback_seq > 0 && rec.status == ExecutionStatus::kSucceeded)
+            db_.Prepare("DELETE FROM sfn_feedback WHERE execution_arn = ?1").BindAll(rec.arn).Execute();
     }
     auto waiters = std::move(run.waiters);
     run_by_arn_.erase(rec.arn);
@@ -742,16 +785,18 @@ void SfnEngine::Finished(Run& run, const asl::ExecutionFinished& fin) {
 void SfnEngine::SaveExecution(const ExecutionRecord& r) {
     db_.Prepare(
            "INSERT INTO sfn_executions (arn, seq, machine_arn, machine_name, name, status, start_ns, stop_ns, input,"
-           " output, error, cause, seed, definition, role_arn, revision_id, test_case, trace, parent_arn, parent_task)"
-           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+           " output, error, cause, seed, definition, role_arn, revision_id, test_case, trace, parent_arn, parent_task,"
+           " redrive_count, redrive_ns)"
+           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"
            " ON CONFLICT (arn) DO UPDATE SET status = ?6, stop_ns = ?8, output = ?10, error = ?11, cause = ?12,"
-           " parent_arn = ?19, parent_task = ?20")
+           " parent_arn = ?19, parent_task = ?20, redrive_count = ?21, redrive_ns = ?22")
         .BindAll(r.arn, r.seq, r.state_machine_arn, r.state_machine_name, r.name,
                  std::string(asl::ExecutionStatusName(r.status)), ToNs(r.start_date),
                  r.stop_date ? std::optional<std::int64_t>(ToNs(*r.stop_date)) : std::nullopt, r.input, r.output,
                  r.error, r.cause, static_cast<std::int64_t>(r.seed & 0x7fffffffffffffffull), r.revision->definition,
                  r.revision->role_arn, r.revision->revision_id, r.test_case, r.trace_header, r.parent_execution_arn,
-                 static_cast<std::int64_t>(r.parent_task_id))
+                 static_cast<std::int64_t>(r.parent_task_id), r.redrive_count,
+                 r.redrive_date ? std::optional<std::int64_t>(ToNs(*r.redrive_date)) : std::nullopt)
         .Execute();
 }
 
@@ -881,6 +926,10 @@ SfnResult<ExecutionRecord> SfnEngine::Begin(const StartExecutionRequest& request
     if (!test_case.empty() && (!options_.mocks || !options_.mocks->HasTestCase(m.name, test_case)))
         return core::Fail(Err(SfnErrorCode::kValidation, "Test case '" + test_case + "' is not defined for state machine '" +
                                                              m.name + "' in the mock configuration"));
+    if (runs_.size() >= options_.max_open_executions)
+        return core::Fail(Err(SfnErrorCode::kExecutionLimitExceeded,
+                              "Execution Limit Exceeded: at most " + std::to_string(options_.max_open_executions) +
+                                  " open executions"));
     std::string input = request.input.value_or("{}");
     Json parsed = Json::parse(input, nullptr, false);
     if (parsed.is_discarded())
@@ -978,7 +1027,8 @@ SfnResult<ExecutionRecord> SfnEngine::DescribeExecution(const std::string& arn) 
 
 SfnResult<std::vector<ExecutionRecord>> SfnEngine::ListExecutions(const std::string& machine_arn,
                                                                   std::optional<ExecutionStatus> status,
-                                                                  std::int64_t before_seq, std::size_t max) const {
+                                                                  std::int64_t before_seq, std::size_t max,
+                                                                  std::optional<bool> redriven) const {
     auto found = DescribeStateMachine(machine_arn);
     if (!found) return core::Fail(found.error());
     std::vector<ExecutionRecord> out;
@@ -990,6 +1040,7 @@ SfnResult<std::vector<ExecutionRecord>> SfnEngine::ListExecutions(const std::str
         --pos;
         const ExecutionRecord& r = *pos->second;
         if (status && r.status != *status) continue;
+        if (redriven && (r.redrive_count > 0) != *redriven) continue;
         out.push_back(r);
         if (max && out.size() >= max) break;
     }
@@ -1042,6 +1093,295 @@ SfnResult<ExecutionRecord> SfnEngine::StopExecution(const std::string& arn, cons
         return r;
     }
     return *it->second;
+}
+
+// --- redrive --------------------------------------------------------------------------------------
+
+std::optional<std::string> SfnEngine::RedriveBlocker(const ExecutionRecord& r) const {
+    // The reasons are AWS's redriveStatusReason texts (DescribeExecution).
+    if (r.type == MachineType::kExpress) return "Execution is of type EXPRESS and cannot be redriven";
+    if (r.status == ExecutionStatus::kRunning) return "Execution is RUNNING and cannot be redriven";
+    if (r.status == ExecutionStatus::kSucceeded) return "Execution is SUCCEEDED and cannot be redriven";
+    if (!machines_.contains(r.state_machine_arn)) return "State machine is in DELETING status";
+    TimePoint now = clock_.Now();
+    if (r.stop_date && now - *r.stop_date > kRedrivablePeriod) return "Execution redrivable period exceeded";
+    if (now - r.start_date > kMaxOpenTime) return "Execution has exceeded the max execution time";
+    auto& st = db_.Prepare("SELECT COALESCE(MAX(id), 0) FROM sfn_history WHERE execution_arn = ?1");
+    st.BindAll(r.arn);
+    std::int64_t events = st.Step() ? st.Int64(0) : 0;
+    st.Reset();
+    if (events >= kMaxRedriveEvents) return "Execution history event limit exceeded";
+    return std::nullopt;
+}
+
+SfnResult<ExecutionRecord> SfnEngine::RedriveExecution(const std::string& arn,
+                                                       const std::optional<std::string>& client_token) {
+    auto found = DescribeExecution(arn);
+    if (!found) return core::Fail(found.error());
+    auto it = executions_.find(arn);
+    TimePoint now = clock_.Now();
+    auto& recent = redrive_tokens_[arn];
+    while (!recent.empty() && now - recent.front().first_used > kClientTokenLife) recent.pop_front();
+    if (client_token && it != executions_.end()) {
+        for (const auto& t : recent)
+            if (t.token == *client_token) return *it->second;  // the redrive this token already made
+    }
+    auto not_redrivable = [&](const std::string& why) {
+        return core::Fail(Err(SfnErrorCode::kExecutionNotRedrivable, "Execution '" + arn + "' cannot be redriven: " + why));
+    };
+    if (auto why = RedriveBlocker(*found)) return not_redrivable(*why);
+    if (runs_.size() >= options_.max_open_executions)
+        return core::Fail(Err(SfnErrorCode::kExecutionLimitExceeded,
+                              "Execution Limit Exceeded: at most " + std::to_string(options_.max_open_executions) +
+                                  " open executions"));
+    ExecutionRecord& rec = *it->second;
+    auto scope = group_.BeginWrite(db_);
+    Run* run = Resume(&rec, LoadFeedback(arn));
+    if (run->exec->status() != rec.status) {
+        // The log does not lead to the recorded end: it was dropped (an execution stored before
+        // redrive was supported, or one whose redrivable period passed while it was kept).
+        run_by_arn_.erase(arn);
+        runs_.erase(run->key);
+        return not_redrivable("Execution was started before the launch of RedriveExecution");
+    }
+    rec.status = ExecutionStatus::kRunning;
+    rec.stop_date.reset();
+    rec.output.reset();
+    rec.error.clear();
+    rec.cause.clear();
+    ++rec.redrive_count;
+    rec.redrive_date = now;
+    SaveExecution(rec);
+    ExecutionRecord redriven = rec;
+    Feedback redrive;
+    redrive.kind = Feedback::Kind::kRedrive;
+    Feed(*run, std::move(redrive));
+    scope.Commit();
+    if (client_token) {
+        recent.push_back(RedriveToken{*client_token, now});
+        if (recent.size() > kClientTokensKept) recent.pop_front();
+    }
+    return redriven;
+}
+
+// --- TestState ------------------------------------------------------------------------------------
+
+struct SfnEngine::TestRun {
+    std::uint64_t key = 0;
+    std::string arn;
+    std::string region;
+    std::unique_ptr<asl::Execution> exec;
+    std::function<void(SfnResult<TestStateResult>)> done;
+    std::unordered_map<std::uint64_t, clock::TimerId> timers;
+    bool trace_http = false;
+    Json http_request;
+    Json http_response;
+};
+
+namespace {
+
+/// The states a single state's transitions name (Next, Default, Choices[].Next, Catch[].Next).
+std::set<std::string> Targets(const Json& state) {
+    std::set<std::string> out;
+    auto add = [&](const Json& v) {
+        if (v.is_string()) out.insert(v.get<std::string>());
+    };
+    if (state.contains("Next")) add(state["Next"]);
+    if (state.contains("Default")) add(state["Default"]);
+    for (const char* list : {"Choices", "Catch"})
+        if (state.contains(list) && state[list].is_array())
+            for (const auto& c : state[list])
+                if (c.is_object() && c.contains("Next")) add(c["Next"]);
+    return out;
+}
+
+}  // namespace
+
+SfnResult<std::shared_ptr<const asl::StateMachine>> SfnEngine::TestMachine(const TestStateRequest& request,
+                                                                          std::string& state_name) const {
+    Json def = Json::parse(request.definition, nullptr, false);
+    if (def.is_discarded() || !def.is_object())
+        return core::Fail(Err(SfnErrorCode::kInvalidDefinition, "Invalid State Machine Definition: 'the definition is not a JSON object'"));
+    if (!def.contains("States")) {
+        if (request.state_name)
+            return core::Fail(Err(SfnErrorCode::kValidation,
+                                  "stateName can only be given with a complete state machine definition"));
+        // One state: wrap it in a machine whose other states are placeholders for its targets.
+        std::set<std::string> targets = Targets(def);
+        state_name = "TestState";
+        while (targets.contains(state_name)) state_name += "_";
+        Json machine = {{"StartAt", state_name}, {"States", {{state_name, def}}}};
+        if (def.contains("QueryLanguage")) machine["QueryLanguage"] = def["QueryLanguage"];
+        for (const auto& t : targets) machine["States"][t] = {{"Type", "Succeed"}};
+        def = std::move(machine);
+    } else {
+        state_name = request.state_name.value_or(def.value("StartAt", std::string()));
+    }
+    auto parsed = asl::ParseDefinition(def);
+    if (!parsed) return core::Fail(Err(SfnErrorCode::kInvalidDefinition, parsed.error().Message()));
+    if (!(*parsed)->Find(state_name))
+        return core::Fail(Err(SfnErrorCode::kValidation, "State '" + state_name + "' is not defined in the definition"));
+    return *parsed;
+}
+
+void SfnEngine::TestState(const TestStateRequest& request, std::function<void(SfnResult<TestStateResult>)> done) {
+    auto fail = [this, &done](SfnErrorCode code, std::string message) {
+        loop_.Post([done, code, message] { done(core::Fail(Err(code, message))); });
+    };
+    if (!request.role_arn.empty() && (request.role_arn.rfind("arn:", 0) != 0 || SplitArn(request.role_arn).size() < 6))
+        return fail(SfnErrorCode::kInvalidArn, "Invalid Arn: 'Invalid Role Arn: " + request.role_arn + "'");
+    Json input = Json::parse(request.input.value_or("{}"), nullptr, false);
+    if (input.is_discarded())
+        return fail(SfnErrorCode::kInvalidExecutionInput, "Invalid State Machine Execution Input: 'the input is not valid JSON'");
+    asl::TestOptions options;
+    if (request.variables) {
+        options.variables = Json::parse(*request.variables, nullptr, false);
+        if (!options.variables.is_object())
+            return fail(SfnErrorCode::kValidation, "variables must be a JSON object");
+    }
+    auto machine = TestMachine(request, options.state_name);
+    if (!machine) return fail(machine.error().code, machine.error().message);
+    const asl::State& st = *(*machine)->Find(options.state_name);
+    bool mocked = request.mock_result || request.mock_error;
+    bool can_mock = st.type == asl::StateType::kTask || st.type == asl::StateType::kMap ||
+                    st.type == asl::StateType::kParallel;
+    if (mocked && !can_mock)
+        return fail(SfnErrorCode::kValidation, "A mock can only be specified for Task, Map, or Parallel states");
+    if (!mocked && (st.type == asl::StateType::kMap || st.type == asl::StateType::kParallel))
+        return fail(SfnErrorCode::kValidation, "TestState supports Map and Parallel states only with a mock");
+    if (!mocked && st.type == asl::StateType::kTask) {
+        const std::string& r = st.resource;
+        if (r.find(":activity:") != std::string::npos)
+            return fail(SfnErrorCode::kValidation, "TestState does not support Activity tasks");
+        if (EndsWith(r, kCallbackSuffix) || EndsWith(r, ".sync") || EndsWith(r, ".sync:2"))
+            return fail(SfnErrorCode::kValidation,
+                        "TestState supports the .sync and .waitForTaskToken patterns only with a mock");
+        if (r.rfind(kStartExecution, 0) == 0)
+            return fail(SfnErrorCode::kValidation, "TestState supports states:startExecution only with a mock");
+    }
+    options.mock_result = request.mock_result;
+    if (request.mock_error) options.mock_error = asl::RuntimeError{request.mock_error->first, request.mock_error->second};
+    options.retrier_retry_count = request.retrier_retry_count;
+
+    auto run = std::make_unique<TestRun>();
+    run->key = next_test_key_++;
+    run->region = request.region.empty() ? options_.default_region : request.region;
+    run->arn = "arn:aws:states:" + run->region + ":" + options_.account_id + ":execution:TestState:" + ids_.Uuid();
+    run->done = std::move(done);
+    run->trace_http = request.trace_http;
+    asl::ExecutionInfo info;
+    info.execution_arn = run->arn;
+    info.name = run->arn.substr(run->arn.rfind(':') + 1);
+    info.role_arn = request.role_arn;
+    info.state_machine_arn = "arn:aws:states:" + run->region + ":" + options_.account_id + ":stateMachine:TestState";
+    info.state_machine_name = "TestState";
+    info.start_time = clock_.Now();
+    run->exec = std::make_unique<asl::Execution>(*machine, std::move(info), std::move(input),
+                                                 ids_.random().NextU64(), std::move(options));
+    std::uint64_t key = run->key;
+    asl::Execution* exec = run->exec.get();
+    test_runs_[key] = std::move(run);
+    // Started on the loop so that `done` never runs inside this call.
+    loop_.Post([this, key, exec] {
+        if (test_runs_.contains(key)) ApplyTest(key, exec->Start(clock_.Now()));
+    });
+}
+
+void SfnEngine::CancelTestTimers(TestRun& run) {
+    for (auto& [id, timer] : run.timers)
+        if (timer) clock_.Cancel(timer);
+    run.timers.clear();
+}
+
+void SfnEngine::ApplyTest(std::uint64_t key, std::vector<asl::Effect> effects) {
+    auto found = test_runs_.find(key);
+    if (found == test_runs_.end()) return;
+    TestRun& run = *found->second;
+    for (auto& effect : effects) {
+        if (auto* t = std::get_if<asl::ScheduleTimer>(&effect)) {
+            std::uint64_t id = t->timer_id;
+            auto fire = [this, key, id] {
+                auto it = test_runs_.find(key);
+                if (it == test_runs_.end() || !it->second->timers.erase(id)) return;
+                ApplyTest(key, it->second->exec->TimerFired(id, clock_.Now()));
+            };
+            if (t->at <= clock_.Now()) {
+                run.timers[id] = 0;
+                loop_.Post(std::move(fire));
+            } else {
+                run.timers[id] = clock_.Schedule(t->at, std::move(fire));
+            }
+        } else if (auto* c = std::get_if<asl::CancelTimer>(&effect)) {
+            if (auto it = run.timers.find(c->timer_id); it != run.timers.end()) {
+                if (it->second) clock_.Cancel(it->second);
+                run.timers.erase(it);
+            }
+        } else if (auto* i = std::get_if<asl::InvokeTask>(&effect)) {
+            std::uint64_t id = i->task_id;
+            auto answer = [this, key, id](TaskOutcome outcome) {
+                auto it = test_runs_.find(key);
+                if (it == test_runs_.end()) return;
+                asl::Execution& ex = *it->second->exec;
+                if (outcome) ApplyTest(key, ex.TaskSucceeded(id, std::move(outcome).value(), clock_.Now()));
+                else ApplyTest(key, ex.TaskFailed(id, outcome.error().error, outcome.error().cause, clock_.Now()));
+            };
+            if (!integrations_) {
+                loop_.Post([answer] { answer(core::Fail(TaskFailure{"States.Runtime", "No integrations are configured"})); });
+                continue;
+            }
+            TaskRequest req;
+            req.execution_arn = run.arn;
+            req.state_machine_arn = "arn:aws:states:" + run.region + ":" + options_.account_id + ":stateMachine:TestState";
+            req.state_name = i->state_name;
+            req.task_id = id;
+            req.resource = i->resource;
+            req.parameters = i->parameters;
+            req.task_token = i->task_token;
+            req.region = run.region;
+            req.timeout_seconds = i->timeout_seconds;
+            req.heartbeat_seconds = i->heartbeat_seconds;
+            if (run.trace_http) {
+                req.on_http = [this, key](const Json& request, const Json& response) {
+                    auto it = test_runs_.find(key);
+                    if (it == test_runs_.end()) return;
+                    it->second->http_request = request;
+                    it->second->http_response = response;
+                };
+            }
+            integrations_->Invoke(req, std::move(answer));
+        } else if (auto* ct = std::get_if<asl::CancelTask>(&effect)) {
+            if (integrations_) integrations_->Cancel(run.arn, ct->task_id);
+        } else if (auto* rd = std::get_if<asl::ReadItems>(&effect)) {
+            std::uint64_t id = rd->read_id;
+            loop_.Post([this, key, id] {
+                auto it = test_runs_.find(key);
+                if (it == test_runs_.end()) return;
+                ApplyTest(key, it->second->exec->ItemsRead(
+                                   id, core::Fail(core::Error::InvalidArgument("TestState does not read ItemReader sources")),
+                                   clock_.Now()));
+            });
+        } else if (std::get_if<asl::ExecutionFinished>(&effect)) {
+            const auto& outcome = run.exec->test_outcome();
+            TestStateResult result;
+            if (outcome) {
+                result.status = outcome->status;
+                if (outcome->output) result.output = outcome->output->dump(-1, ' ', false, Json::error_handler_t::replace);
+                result.error = outcome->error;
+                result.cause = outcome->cause;
+                result.next_state = outcome->next_state;
+                result.inspection = outcome->inspection;
+            }
+            if (run.http_request.is_object()) {
+                result.inspection["request"] = run.http_request;
+                result.inspection["response"] = run.http_response;
+            }
+            CancelTestTimers(run);
+            auto done = std::move(run.done);
+            test_runs_.erase(found);
+            done(std::move(result));
+            return;
+        }
+    }
 }
 
 // --- callbacks ------------------------------------------------------------------------------------
@@ -1129,6 +1469,9 @@ void SfnEngine::Reset() {
     runs_.clear();
     run_by_arn_.clear();
     tokens_.clear();
+    redrive_tokens_.clear();
+    for (auto& [key, t] : test_runs_) CancelTestTimers(*t);
+    test_runs_.clear();
     pending_.clear();
     executions_.clear();
     by_machine_.clear();

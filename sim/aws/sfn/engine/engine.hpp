@@ -7,7 +7,10 @@
 // Start / TaskSucceeded / TimerFired / ... call with its time) are written to SQLite inside
 // GroupCommit write scopes. The interpreter is deterministic, so after a restart each RUNNING
 // execution is rebuilt by replaying its log, and its pending timers and callback tokens are armed
-// again. A finished execution keeps its record and history; its log is dropped.
+// again. A finished execution keeps its record and history; a SUCCEEDED one drops its log, an
+// unsuccessful one keeps it for the 14-day redrivable period: RedriveExecution replays it to
+// rebuild the failed interpreter, then feeds it a Redrive (itself logged, so a redriven execution
+// resumes after a restart like any other).
 //
 // Limitations
 //  - A Task that was in flight at a crash is invoked again after the restart (at-least-once),
@@ -45,6 +48,9 @@ struct EngineOptions {
     std::uint64_t seed = 1;
     /// Mocked integrations for executions started with `arn#TestCase` (null: none).
     std::shared_ptr<const MockConfig> mocks;
+    /// Open executions at most (AWS's quota); beyond it StartExecution and RedriveExecution
+    /// answer kExecutionLimitExceeded.
+    std::size_t max_open_executions = 1'000'000;
 };
 
 class SfnEngine {
@@ -84,9 +90,11 @@ public:
     SfnResult<ExecutionRecord> DescribeExecution(const std::string& arn) const;
     /// Executions of a machine, newest first, optionally only those with `status`, starting after
     /// the execution whose seq is `before_seq` (0: from the newest), at most `max` (0: all).
+    /// `redriven`: only executions redriven at least once (true) or never (false).
     SfnResult<std::vector<ExecutionRecord>> ListExecutions(const std::string& machine_arn,
                                                            std::optional<ExecutionStatus> status,
-                                                           std::int64_t before_seq, std::size_t max) const;
+                                                           std::int64_t before_seq, std::size_t max,
+                                                           std::optional<bool> redriven = std::nullopt) const;
     /// History events in id order (or reverse), after `after_id` (reverse: before it; 0: from
     /// the start/end), at most `max`.
     SfnResult<std::vector<StoredEvent>> GetExecutionHistory(const std::string& arn, bool reverse,
@@ -95,6 +103,20 @@ public:
     /// returns its record.
     SfnResult<ExecutionRecord> StopExecution(const std::string& arn, const std::string& error,
                                              const std::string& cause);
+    /// Continues a FAILED, TIMED_OUT or ABORTED STANDARD execution from the states that did not
+    /// succeed (asl::Execution::Redrive), same ARN, history appended. kExecutionNotRedrivable
+    /// (with AWS's reason) otherwise; kExecutionLimitExceeded over the open-execution quota. The
+    /// last 10 `client_token`s of an execution answer the redrive they made for 15 minutes.
+    SfnResult<ExecutionRecord> RedriveExecution(const std::string& arn, const std::optional<std::string>& client_token);
+    /// Why `record` cannot be redriven now (AWS's redriveStatusReason), or nullopt if it can.
+    std::optional<std::string> RedriveBlocker(const ExecutionRecord& record) const;
+
+    // --- TestState ------------------------------------------------------------------------------
+    /// Runs one state (Task states through the Integrations, as an execution would) and calls
+    /// `done` with its outcome once it has one (never before this returns). Errors in the request
+    /// (kInvalidDefinition, kInvalidArn, kInvalidExecutionInput, kValidation) come back through
+    /// `done` too.
+    void TestState(const TestStateRequest& request, std::function<void(SfnResult<TestStateResult>)> done);
 
     // --- callbacks ------------------------------------------------------------------------------
     SfnStatus SendTaskSuccess(const std::string& token, const std::string& output);
@@ -120,6 +142,7 @@ public:
 private:
     struct Run;
     struct Feedback;
+    struct TestRun;
 
     void Load();
     SfnResult<std::shared_ptr<const MachineRevision>> Compile(const std::string& definition,
@@ -134,7 +157,13 @@ private:
     void StartChild(Run& run, const asl::InvokeTask& invoke);
     void ArmTimer(Run& run, std::uint64_t timer_id, TimePoint at);
     void Finished(Run& run, const asl::ExecutionFinished& finished);
-    void Resume(ExecutionRecord* record, const std::vector<Feedback>& log);
+    Run* Resume(ExecutionRecord* record, const std::vector<Feedback>& log);
+    std::vector<Feedback> LoadFeedback(const std::string& arn);
+    void FinishReplayed(Run* run);
+    void ApplyTest(std::uint64_t key, std::vector<asl::Effect> effects);
+    void CancelTestTimers(TestRun& run);
+    SfnResult<std::shared_ptr<const asl::StateMachine>> TestMachine(const TestStateRequest& request,
+                                                                    std::string& state_name) const;
     void Rearm(Run* run);
     void WatchChild(std::uint64_t key, std::uint64_t id, const std::string& child_arn, bool json_io);
     void DeliverTask(std::uint64_t run_key, std::uint64_t task_id, TaskOutcome outcome);
@@ -165,6 +194,13 @@ private:
     bool dispatching_ = false;
     std::deque<std::pair<std::uint64_t, std::unique_ptr<Feedback>>> pending_;
     std::vector<std::unique_ptr<Run>> finished_runs_;
+    struct RedriveToken {
+        std::string token;
+        TimePoint first_used{};
+    };
+    std::unordered_map<std::string, std::deque<RedriveToken>> redrive_tokens_;  // execution ARN -> last 10
+    std::unordered_map<std::uint64_t, std::unique_ptr<TestRun>> test_runs_;
+    std::uint64_t next_test_key_ = 1;
 };
 
 }  // namespace sim::aws::sfn::engine

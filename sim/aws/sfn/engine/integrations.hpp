@@ -38,6 +38,10 @@ struct TaskRequest {
     std::string trace_header;
     std::optional<std::int64_t> timeout_seconds;
     std::optional<std::int64_t> heartbeat_seconds;
+    /// When set (TestState at TRACE), an HTTP integration reports the exchange it made:
+    /// request {"protocol","method","url","headers","body"}, response {"protocol","statusCode",
+    /// "statusMessage","headers","body"} (headers as "name: value" lines joined by ", ").
+    std::function<void(const Json& request, const Json& response)> on_http;
 };
 
 /// A distributed Map's ItemReader fetch: `resource` such as "arn:aws:states:::s3:getObject",

@@ -188,7 +188,28 @@ void TransportIntegrations::HttpInvoke(const TaskRequest& request, TaskCallback 
         if (!req.headers.Has("Content-Type")) req.headers.Set("Content-Type", "application/json");
     }
     if (!request.trace_header.empty()) req.headers.Set(core::kTraceHeader, request.trace_header);
-    http_->Send(base, std::move(req), [done = std::move(done)](core::Response resp) {
+    auto header_text = [](const core::Headers& h) {
+        std::string text;
+        for (const auto& [k, v] : h.fields()) text += (text.empty() ? "" : ", ") + k + ": " + v;
+        return text;
+    };
+    Json traced;
+    if (request.on_http) {
+        traced = {{"protocol", base.substr(0, scheme)},
+                  {"method", req.method},
+                  {"url", base + req.target},
+                  {"headers", header_text(req.headers)},
+                  {"body", req.body}};
+    }
+    http_->Send(base, std::move(req), [done = std::move(done), on_http = request.on_http, traced = std::move(traced),
+                                       header_text](core::Response resp) {
+        if (on_http) {
+            on_http(traced, Json{{"protocol", traced["protocol"]},
+                                 {"statusCode", std::to_string(resp.status)},
+                                 {"statusMessage", std::string(core::ReasonPhrase(resp.status))},
+                                 {"headers", header_text(resp.headers)},
+                                 {"body", resp.body}});
+        }
         Json out = Json::object();
         Json headers = Json::object();
         for (const auto& [k, v] : resp.headers.fields()) headers[k] = Json::array({v});

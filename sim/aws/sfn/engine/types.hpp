@@ -35,6 +35,8 @@ enum class SfnErrorCode {
     kStateMachineTypeNotSupported,
     kExecutionDoesNotExist,
     kExecutionAlreadyExists,
+    kExecutionNotRedrivable,
+    kExecutionLimitExceeded,
     kTaskDoesNotExist,
     kResourceNotFound,
     kTooManyTags,
@@ -95,6 +97,8 @@ struct ExecutionRecord {
     /// Set for a child started by `states:startExecution.sync(:2)`: the parent and its task.
     std::string parent_execution_arn;
     std::uint64_t parent_task_id = 0;
+    std::int64_t redrive_count = 0;            ///< successful RedriveExecution calls
+    std::optional<TimePoint> redrive_date;     ///< the last one
 };
 
 /// A stored history event; `details` is the interpreter's detail object (AWS camelCase fields).
@@ -124,6 +128,31 @@ struct UpdateStateMachineRequest {
     std::optional<std::string> role_arn;
     std::optional<Json> logging_configuration;
     std::optional<Json> tracing_configuration;
+};
+
+/// TestState: one state (or `state_name` of a whole machine) run once on `input`.
+struct TestStateRequest {
+    std::string definition;  ///< a single state's JSON, or a machine's with state_name
+    std::string role_arn;
+    std::optional<std::string> input;      ///< JSON text; absent means "{}"
+    std::optional<std::string> variables;  ///< JSON object text
+    std::optional<std::string> state_name;
+    std::optional<Json> mock_result;       ///< mock.result, parsed
+    std::optional<std::pair<std::string, std::string>> mock_error;  ///< mock.errorOutput (error, cause)
+    std::int64_t retrier_retry_count = 0;
+    /// TRACE: report the raw HTTP request and response of an http:invoke Task.
+    bool trace_http = false;
+    std::string region;
+};
+
+struct TestStateResult {
+    std::string status;  ///< SUCCEEDED, FAILED, RETRIABLE, CAUGHT_ERROR
+    std::optional<std::string> output;  ///< JSON text
+    std::string error;
+    std::string cause;
+    std::string next_state;
+    /// asl::TestOutcome::inspection, plus "request"/"response" objects for a traced HTTP Task.
+    Json inspection = Json::object();
 };
 
 struct StartExecutionRequest {

@@ -55,6 +55,21 @@ public:
         if (auto stop = fixture_.find("stop_after_seconds"); stop != fixture_.end()) {
             Add(start_ + std::chrono::seconds(stop->get<std::int64_t>()), Pending::Kind::kStop, 0, Json());
         }
+        Loop();
+        if (!finished_ || !fixture_.contains("redrive_task_results")) return;
+        // RedriveExecution: the first end is kept for expect_before_redrive, then the execution
+        // continues with redrive_task_results.
+        first_finish_ = finished_;
+        finished_.reset();
+        results_key_ = "redrive_task_results";
+        used_.clear();
+        pending_.clear();
+        now_ += std::chrono::seconds(fixture_.value("redrive_after_seconds", 0));
+        Handle(execution_.Redrive(now_));
+        Loop();
+    }
+
+    void Loop() {
         for (int guard = 0; guard < 200000 && !finished_; ++guard) {
             if (pending_.empty()) {
                 stuck_ = true;
@@ -99,6 +114,7 @@ public:
     std::vector<std::string> events;
     std::map<std::string, Json> task_inputs;  // state name -> array of parameters
     std::optional<ExecutionFinished> finished_;
+    std::optional<ExecutionFinished> first_finish_;
     bool stuck_ = false;
     TimePoint now_;
 
@@ -114,7 +130,7 @@ private:
                 if (calls.is_null()) calls = Json::array();
                 calls.push_back(invoke->parameters);
                 Json answer;
-                const Json& results = fixture_.contains("task_results") ? fixture_["task_results"] : Json::object();
+                const Json& results = fixture_.contains(results_key_) ? fixture_[results_key_] : Json::object();
                 auto list = results.find(invoke->state_name);
                 std::size_t n = used_[invoke->state_name]++;
                 if (list != results.end() && list->is_array() && !list->empty()) {
@@ -162,6 +178,7 @@ private:
     std::vector<Pending> pending_;
     std::uint64_t seq_ = 0;
     std::map<std::string, std::size_t> used_;
+    std::string results_key_ = "task_results";
 };
 
 nlohmann::json Unordered(const Json& j) { return nlohmann::json::parse(j.dump()); }
@@ -203,6 +220,16 @@ TEST_P(AslFixture, BehavesAsExpected) {
     ASSERT_FALSE(host.stuck_) << "the execution waits for nothing the host can deliver";
     ASSERT_TRUE(host.finished_.has_value()) << "the execution did not finish";
 
+    if (auto before = fixture.find("expect_before_redrive"); before != fixture.end()) {
+        ASSERT_TRUE(host.first_finish_.has_value()) << "the execution was not redriven";
+        EXPECT_EQ(ExecutionStatusName(host.first_finish_->status), before->value("status", std::string("FAILED")));
+        if (before->contains("error")) {
+            EXPECT_EQ(host.first_finish_->error, (*before)["error"].get<std::string>());
+        }
+    }
+    if (fixture.contains("redrive_task_results")) {
+        EXPECT_EQ(execution.redrive_count(), 1);
+    }
     const Json& expect = fixture["expect"];
     const auto& done = *host.finished_;
     std::string status = expect.value("status", expect.contains("output") ? "SUCCEEDED" : "FAILED");

@@ -284,6 +284,246 @@ TEST(SfnEngine, RunningExecutionsResumeAfterRestartByReplay) {
     std::filesystem::remove(path.string() + "-shm");
 }
 
+TEST(SfnEngine, RedriveContinuesFromTheFailedStateAcrossRestarts) {
+    auto path = std::filesystem::temp_directory_path() / ("sfn_redrive_test_" + std::to_string(::getpid()) + ".db");
+    std::filesystem::remove(path);
+    const char* definition = R"({"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"n":1},"Next":"T1"},
+        "T1":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"step":1},"ResultPath":"$.t1","Next":"W"},
+        "W":{"Type":"Wait","Seconds":3600,"Next":"T2"},
+        "T2":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"step":2},"ResultPath":"$.t2","End":true}}})";
+    std::string exec_arn;
+    {
+        Harness h(path.string());
+        auto arn = h.Create("redrive", definition);
+        exec_arn = h.Start(arn).arn;
+        ASSERT_EQ(h.integrations.calls.size(), 1u);
+        h.integrations.calls[0].done(core::Fail(TaskFailure{"Lambda.ServiceException", "down"}));
+        auto d = h.Describe(exec_arn);
+        EXPECT_EQ(d.status, ExecutionStatus::kFailed);
+        EXPECT_EQ(d.redrive_count, 0);
+        EXPECT_FALSE(h.engine->RedriveBlocker(d).has_value());
+        h.group.Flush();
+    }
+    {
+        // After a restart: the redrive re-runs T1 only, then parks in the Wait.
+        Harness h(path.string(), kT0 + std::chrono::minutes(5));
+        auto r = h.engine->RedriveExecution(exec_arn, std::nullopt);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(r->redrive_count, 1);
+        EXPECT_EQ(*r->redrive_date, kT0 + std::chrono::minutes(5));
+        h.clock.RunToQuiescence();
+        ASSERT_EQ(h.integrations.calls.size(), 1u);
+        EXPECT_EQ(h.integrations.calls[0].request.parameters["step"], 1);
+        h.integrations.calls[0].done(Json("one"));
+        auto d = h.Describe(exec_arn);
+        EXPECT_EQ(d.status, ExecutionStatus::kRunning);
+        EXPECT_FALSE(d.stop_date.has_value());
+        EXPECT_EQ(h.engine->RedriveBlocker(d), "Execution is RUNNING and cannot be redriven");
+        EXPECT_EQ(h.engine->RedriveExecution(exec_arn, std::nullopt).error().code, SfnErrorCode::kExecutionNotRedrivable);
+        h.group.Flush();
+    }
+    {
+        // A restart inside the redriven execution's Wait; T2 fails; a second redrive runs T2 only.
+        Harness h(path.string(), kT0 + std::chrono::minutes(10));
+        EXPECT_EQ(h.engine->RunningCount(), 1u);
+        h.clock.Advance(std::chrono::hours(1));
+        ASSERT_EQ(h.integrations.calls.size(), 1u);
+        EXPECT_EQ(h.integrations.calls[0].request.parameters["step"], 2);
+        h.integrations.calls[0].done(core::Fail(TaskFailure{"Lambda.ServiceException", "down again"}));
+        EXPECT_EQ(h.Describe(exec_arn).status, ExecutionStatus::kFailed);
+        ASSERT_TRUE(h.engine->RedriveExecution(exec_arn, std::nullopt).ok());
+        h.clock.RunToQuiescence();
+        ASSERT_EQ(h.integrations.calls.size(), 2u);
+        EXPECT_EQ(h.integrations.calls[1].request.parameters["step"], 2);
+        h.integrations.calls[1].done(Json("two"));
+        auto d = h.Describe(exec_arn);
+        EXPECT_EQ(d.status, ExecutionStatus::kSucceeded);
+        EXPECT_EQ(d.redrive_count, 2);
+        EXPECT_EQ(Json::parse(*d.output), Json::parse(R"({"n":1,"t1":"one","t2":"two"})"));
+        EXPECT_EQ(h.engine->RedriveBlocker(d), "Execution is SUCCEEDED and cannot be redriven");
+        auto types = h.EventTypes(exec_arn);
+        EXPECT_EQ(std::count(types.begin(), types.end(), "ExecutionRedriven"), 2);
+        EXPECT_EQ(std::count(types.begin(), types.end(), "PassStateEntered"), 1);
+        auto history = h.engine->GetExecutionHistory(exec_arn, false, 0, 0).value();
+        for (std::size_t i = 0; i < history.size(); ++i) EXPECT_EQ(history[i].id, static_cast<std::int64_t>(i + 1));
+        auto redriven = std::find_if(history.begin(), history.end(), [](const auto& e) { return e.type == "ExecutionRedriven"; });
+        EXPECT_EQ(redriven->details["redriveCount"], 1);
+        EXPECT_EQ(redriven->previous_event_id, redriven->id - 1);
+        h.group.Flush();
+    }
+    std::filesystem::remove(path);
+    std::filesystem::remove(path.string() + "-wal");
+    std::filesystem::remove(path.string() + "-shm");
+}
+
+TEST(SfnEngine, RedriveRefusesWhatAwsRefusesAndHonoursClientTokens) {
+    Harness h;
+    auto arn = h.Create("task", kTask);
+    auto e = h.Start(arn);
+    EXPECT_EQ(h.engine->RedriveExecution(e.arn, std::nullopt).error().code, SfnErrorCode::kExecutionNotRedrivable);
+    h.integrations.calls[0].done(core::Fail(TaskFailure{"E", "c"}));
+    EXPECT_EQ(h.engine->RedriveExecution("nope", std::nullopt).error().code, SfnErrorCode::kInvalidArn);
+    EXPECT_EQ(h.engine->RedriveExecution(e.arn + "x", std::nullopt).error().code, SfnErrorCode::kExecutionDoesNotExist);
+    // The same client token answers the first redrive again instead of redriving twice.
+    auto first = h.engine->RedriveExecution(e.arn, std::string("token-1"));
+    ASSERT_TRUE(first.ok());
+    h.clock.RunToQuiescence();
+    h.integrations.calls[1].done(core::Fail(TaskFailure{"E", "c"}));
+    h.clock.Advance(std::chrono::minutes(1));
+    auto again = h.engine->RedriveExecution(e.arn, std::string("token-1"));
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->redrive_count, 1);
+    EXPECT_EQ(h.Describe(e.arn).status, ExecutionStatus::kFailed);
+    // Filters: redriven or not.
+    auto other = h.Start(arn);
+    h.integrations.calls[2].done(Json("ok"));
+    auto redriven = h.engine->ListExecutions(arn, std::nullopt, 0, 0, true).value();
+    ASSERT_EQ(redriven.size(), 1u);
+    EXPECT_EQ(redriven[0].arn, e.arn);
+    auto not_redriven = h.engine->ListExecutions(arn, std::nullopt, 0, 0, false).value();
+    ASSERT_EQ(not_redriven.size(), 1u);
+    EXPECT_EQ(not_redriven[0].arn, other.arn);
+    // Fourteen days after the stop the execution is no longer redrivable.
+    h.clock.Advance(std::chrono::hours(24 * 14) + std::chrono::minutes(1));
+    EXPECT_EQ(h.engine->RedriveBlocker(h.Describe(e.arn)), "Execution redrivable period exceeded");
+    auto late = h.engine->RedriveExecution(e.arn, std::nullopt);
+    ASSERT_FALSE(late.ok());
+    EXPECT_EQ(late.error().code, SfnErrorCode::kExecutionNotRedrivable);
+    EXPECT_NE(late.error().message.find("redrivable period"), std::string::npos);
+}
+
+TEST(SfnEngine, OpenExecutionQuotaIsExecutionLimitExceeded) {
+    Harness h;
+    EngineOptions options;
+    options.max_open_executions = 1;
+    h.Open(options);
+    auto arn = h.Create("wait", kWaitHour);
+    h.Start(arn);
+    StartExecutionRequest r;
+    r.state_machine_arn = arn;
+    auto second = h.engine->StartExecution(r);
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.error().code, SfnErrorCode::kExecutionLimitExceeded);
+}
+
+/// Runs TestState and the loop until it answers.
+SfnResult<TestStateResult> RunTest(Harness& h, TestStateRequest r, std::function<void()> answer = nullptr) {
+    std::optional<SfnResult<TestStateResult>> out;
+    h.engine->TestState(r, [&](SfnResult<TestStateResult> result) { out = std::move(result); });
+    EXPECT_FALSE(out.has_value());  // never answered inside the call
+    h.clock.RunToQuiescence();
+    if (answer) answer();
+    h.clock.RunToQuiescence();
+    EXPECT_TRUE(out.has_value());
+    return out ? std::move(*out) : SfnResult<TestStateResult>(core::Fail(SfnError{}));
+}
+
+TEST(SfnEngine, TestStateRunsOneTaskThroughTheIntegrationWithInspectionData) {
+    Harness h;
+    TestStateRequest r;
+    r.definition = R"({"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","InputPath":"$.in",
+        "Parameters":{"FunctionName":"f","Payload.$":"$"},"ResultSelector":{"p.$":"$.Payload"},
+        "ResultPath":"$.res","Next":"After",
+        "Retry":[{"ErrorEquals":["Lambda.TooManyRequestsException"],"MaxAttempts":2,"IntervalSeconds":3}],
+        "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Handler"}]})";
+    r.role_arn = "arn:aws:iam::000000000000:role/sfn";
+    r.input = R"({"in":{"v":1}})";
+    auto ok = RunTest(h, r, [&] {
+        ASSERT_EQ(h.integrations.calls.size(), 1u);
+        EXPECT_EQ(h.integrations.calls[0].request.parameters["Payload"], Json::parse(R"({"v":1})"));
+        h.integrations.calls[0].done(Json{{"Payload", 42}});
+    });
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(ok->status, "SUCCEEDED");
+    EXPECT_EQ(ok->next_state, "After");
+    EXPECT_EQ(Json::parse(*ok->output), Json::parse(R"({"in":{"v":1},"res":{"p":42}})"));
+    EXPECT_EQ(ok->inspection["input"], Json::parse(R"({"in":{"v":1}})"));
+    EXPECT_EQ(ok->inspection["afterInputPath"], Json::parse(R"({"v":1})"));
+    EXPECT_EQ(ok->inspection["afterParameters"], Json::parse(R"({"FunctionName":"f","Payload":{"v":1}})"));
+    EXPECT_EQ(ok->inspection["result"], Json::parse(R"({"Payload":42})"));
+    EXPECT_EQ(ok->inspection["afterResultSelector"], Json::parse(R"({"p":42})"));
+    EXPECT_EQ(ok->inspection["afterResultPath"], Json::parse(R"({"in":{"v":1},"res":{"p":42}})"));
+
+    // A retriable error: RETRIABLE with the retrier's index and backoff.
+    auto retriable = RunTest(h, r, [&] {
+        h.integrations.calls.back().done(core::Fail(TaskFailure{"Lambda.TooManyRequestsException", "slow down"}));
+    });
+    ASSERT_TRUE(retriable.ok());
+    EXPECT_EQ(retriable->status, "RETRIABLE");
+    EXPECT_EQ(retriable->error, "Lambda.TooManyRequestsException");
+    EXPECT_EQ(retriable->inspection["errorDetails"], Json::parse(R"({"retryIndex":0,"retryBackoffIntervalSeconds":3})"));
+
+    // With the retrier's attempts used up (a mocked error), the catcher takes it.
+    r.retrier_retry_count = 2;
+    r.mock_error = std::make_pair(std::string("Lambda.TooManyRequestsException"), std::string("still"));
+    auto caught = RunTest(h, r);
+    ASSERT_TRUE(caught.ok());
+    EXPECT_EQ(caught->status, "CAUGHT_ERROR");
+    EXPECT_EQ(caught->next_state, "Handler");
+    EXPECT_EQ(caught->inspection["errorDetails"], Json::parse(R"({"catchIndex":0})"));
+    EXPECT_EQ(Json::parse(*caught->output), Json::parse(R"({"Error":"Lambda.TooManyRequestsException","Cause":"still"})"));
+}
+
+TEST(SfnEngine, TestStateCoversOtherStateTypesAndRejectsWhatAwsRejects) {
+    Harness h;
+    TestStateRequest choice;
+    choice.definition = R"({"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":1,"Next":"Big"}],
+        "Default":"Small"})";
+    choice.input = R"({"n":5})";
+    auto c = RunTest(h, choice);
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->status, "SUCCEEDED");
+    EXPECT_EQ(c->next_state, "Big");
+
+    TestStateRequest fail;
+    fail.definition = R"({"Type":"Fail","Error":"E.Bad","Cause":"no"})";
+    auto f = RunTest(h, fail);
+    ASSERT_TRUE(f.ok());
+    EXPECT_EQ(f->status, "FAILED");
+    EXPECT_EQ(f->error, "E.Bad");
+
+    TestStateRequest wait;  // a tested Wait state does not wait
+    wait.definition = R"({"Type":"Wait","Seconds":86400,"End":true})";
+    auto w = RunTest(h, wait);
+    ASSERT_TRUE(w.ok());
+    EXPECT_EQ(w->status, "SUCCEEDED");
+    EXPECT_TRUE(w->next_state.empty());
+
+    TestStateRequest pass;  // a state of a whole machine, with variables
+    pass.definition = R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
+        "B":{"Type":"Pass","Parameters":{"who.$":"$who"},"Assign":{"seen":true},"End":true}}})";
+    pass.state_name = "B";
+    pass.variables = R"({"who":"alice"})";
+    auto p = RunTest(h, pass);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    EXPECT_EQ(Json::parse(*p->output), Json::parse(R"({"who":"alice"})"));
+    EXPECT_EQ(p->inspection["variables"], Json::parse(R"({"who":"alice","seen":true})"));
+
+    TestStateRequest map;
+    map.definition = R"({"Type":"Map","ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}},"End":true})";
+    map.input = "[1,2]";
+    EXPECT_EQ(RunTest(h, map).error().code, SfnErrorCode::kValidation);
+    map.mock_result = Json::parse("[10,20]");
+    auto m = RunTest(h, map);
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ(Json::parse(*m->output), Json::parse("[10,20]"));
+
+    TestStateRequest bad;
+    bad.definition = R"({"Type":"Pass"})";
+    EXPECT_EQ(RunTest(h, bad).error().code, SfnErrorCode::kInvalidDefinition);
+    bad.definition = R"({"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","End":true})";
+    EXPECT_EQ(RunTest(h, bad).error().code, SfnErrorCode::kValidation);
+    bad.definition = R"({"Type":"Pass","End":true})";
+    bad.mock_result = Json(1);
+    EXPECT_EQ(RunTest(h, bad).error().code, SfnErrorCode::kValidation);
+    bad.mock_result.reset();
+    bad.input = "{not json";
+    EXPECT_EQ(RunTest(h, bad).error().code, SfnErrorCode::kInvalidExecutionInput);
+    bad.input.reset();
+    bad.role_arn = "role";
+    EXPECT_EQ(RunTest(h, bad).error().code, SfnErrorCode::kInvalidArn);
+}
+
 TEST(SfnEngine, ExpressSyncExecutionAnswersWhenDone) {
     Harness h;
     auto arn = h.Create("fast", kPassChain, MachineType::kExpress);
