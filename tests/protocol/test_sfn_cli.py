@@ -73,8 +73,6 @@ class SfnCli(unittest.TestCase):
         self.assertIn("redriveDate", self.aws("redrive-execution", "--execution-arn", ex))
         d = self.aws("describe-execution", "--execution-arn", ex)
         self.assertEqual((d["status"], d["redriveCount"]), ("RUNNING", 1))
-        advance(self.sim, "PT1M")
-        self.assertEqual(self.aws("describe-execution", "--execution-arn", ex)["status"], "SUCCEEDED")
         # test-state (like start-sync-execution) is sent to the "sync-" host prefix, which the CLI
         # cannot turn off and which does not resolve for 127.0.0.1: boto3 covers it
         # (inject_host_prefix=False).
