@@ -26,6 +26,8 @@ namespace {
 // stopped (time never goes back, and stored deadlines stay meaningful).
 const store::Migration kRuntimeMigrations[] = {
     {1, "CREATE TABLE clock_state (id INTEGER PRIMARY KEY CHECK (id = 1), now_ns INTEGER NOT NULL)"},
+    // How many times the data directory was started (see Runtime::restarts_).
+    {2, "CREATE TABLE starts (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL)"},
 };
 
 }  // namespace
@@ -45,6 +47,7 @@ Runtime::~Runtime() {
         if (s3_db_) group_commit_->Detach(*s3_db_);
         if (sqs_db_) group_commit_->Detach(*sqs_db_);
         if (sfn_db_) group_commit_->Detach(*sfn_db_);
+        if (events_db_) group_commit_->Detach(*events_db_);
     }
     if (!s3_temp_root_.empty()) {
         std::error_code ec;
@@ -86,6 +89,11 @@ core::Status<> Runtime::OpenStore() {
         if (!db) return core::Fail(core::Error::FailedPrecondition("cannot open " + path + ": " + db.error().message));
         runtime_db_ = std::move(db).value();
         store::Migrate(*runtime_db_, "runtime", kRuntimeMigrations);
+        auto& select = runtime_db_->Prepare("SELECT count FROM starts WHERE id = 1");
+        if (select.Step()) restarts_ = static_cast<std::uint64_t>(select.Int64(0));
+        select.Reset();
+        runtime_db_->Prepare("INSERT INTO starts (id, count) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET count = count + 1")
+            .Execute();
     } catch (const store::StoreError& e) {
         return core::Fail(core::Error::FailedPrecondition("cannot open " + path + ": " + e.what()));
     }
@@ -268,7 +276,8 @@ void Runtime::InstallS3() {
     group_commit_->Attach(*s3_db_);
     // Notifications first: their ?notification routes must precede S3's catch-all ones.
     s3_notifications_ = std::make_unique<aws::s3::notifications::S3Notifications>(
-        *s3_engine_, *clock_, transport_, eo.default_region, "000000000000", options_.seed ^ 0x53335f4e4f54ull);
+        *s3_engine_, *clock_, transport_, *s3_db_, *group_commit_, eo.default_region, "000000000000",
+        options_.seed ^ 0x53335f4e4f54ull);
     s3_notifications_->Install(aws_router_);
     aws::s3::api::S3ApiOptions ao;
     ao.seed = options_.seed;

@@ -83,6 +83,9 @@ private:
     core::IdGenerator ids_;
     metrics::Registry metrics_;
     std::unique_ptr<store::Database> runtime_db_;
+    /// Earlier starts of this data directory (0 on a fresh or ephemeral one): mixed into the seeds
+    /// of generators whose ids must not repeat after a restart.
+    std::uint64_t restarts_ = 0;
     std::unique_ptr<store::GroupCommit> group_commit_;
     http::Client client_;
     core::Transport transport_;
@@ -107,7 +110,9 @@ private:
     std::unique_ptr<aws::sfn::api::SfnApi> sfn_api_;
     // Functions (sfn_functions_ is the one registry: Lambda Invoke, SQS event source mappings,
     // EventBridge and Scheduler targets, Step Functions lambda:invoke), EventBridge rules and
-    // EventBridge Scheduler; in memory, declared after SQS so they go first.
+    // EventBridge Scheduler, declared after SQS so they go first. Mappings, rules and schedules
+    // are kept in events.db (each component its own tables); functions are code, not stored.
+    std::unique_ptr<store::Database> events_db_;
     std::unique_ptr<SqsQueueSource> sqs_queue_source_;
     std::unique_ptr<aws::lambda::EventSourceMappings> lambda_mappings_;
     std::unique_ptr<aws::lambda::LambdaApi> lambda_api_;

@@ -132,5 +132,35 @@ class EventsCase(VirtualSimCase):
         self.assertFalse(no["Result"])
 
 
+    def test_list_operations_page_with_next_token_and_limit(self):
+        pattern = json.dumps({"source": ["paging"]})
+        for i in range(5):
+            self.events.put_rule(Name="page-%d" % i, EventPattern=pattern)
+        for i in (0, 2, 4):
+            self.events.put_targets(Rule="page-%d" % i, Targets=[{"Id": "q", "Arn": queue_arn("paged")}])
+        self.events.put_targets(Rule="page-4", Targets=[{"Id": "r", "Arn": queue_arn("r")}, {"Id": "s", "Arn": queue_arn("s")}])
+        pages = list(self.events.get_paginator("list_rules").paginate(NamePrefix="page-", Limit=2))
+        self.assertEqual([len(p["Rules"]) for p in pages], [2, 2, 1])
+        self.assertEqual([r["Name"] for p in pages for r in p["Rules"]], ["page-%d" % i for i in range(5)])
+        self.assertNotIn("NextToken", pages[-1])
+        names = [n for p in self.events.get_paginator("list_rule_names_by_target").paginate(
+            TargetArn=queue_arn("paged"), Limit=1) for n in p["RuleNames"]]
+        self.assertEqual(names, ["page-0", "page-2", "page-4"])
+        first = self.events.list_targets_by_rule(Rule="page-4", Limit=2)
+        self.assertEqual([t["Id"] for t in first["Targets"]], ["q", "r"])
+        rest = self.events.list_targets_by_rule(Rule="page-4", Limit=2, NextToken=first["NextToken"])
+        self.assertEqual([t["Id"] for t in rest["Targets"]], ["s"])
+        self.assertNotIn("NextToken", rest)
+        for call in (lambda: self.events.list_rules(NextToken="not-a-token"),
+                     lambda: self.events.list_rules(Limit=101),
+                     lambda: self.events.list_targets_by_rule(Rule="page-4", NextToken="garbage"),
+                     lambda: self.events.list_rule_names_by_target(TargetArn=queue_arn("paged"), NextToken="x")):
+            with self.assertRaises(ClientError) as e:
+                call()
+            self.assertEqual(e.exception.response["Error"]["Code"], "ValidationException")
+        for i in range(5):
+            self.events.delete_rule(Name="page-%d" % i, Force=True)
+
+
 if __name__ == "__main__":
     unittest.main()

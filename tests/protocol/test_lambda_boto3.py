@@ -116,5 +116,29 @@ class LambdaCase(VirtualSimCase):
         self.assertEqual(e.exception.response["Error"]["Code"], "ResourceConflictException")
 
 
+    def test_lists_page_with_marker_and_max_items(self):
+        pages = list(self.fn.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 2}))
+        self.assertTrue(all(len(p["Functions"]) <= 2 for p in pages))
+        names = [f["FunctionName"] for p in pages for f in p["Functions"]]
+        self.assertEqual(names, sorted(names))
+        self.assertTrue({"cardsim-echo", "cardsim-fail", "cardsim-partial", "cardsim-record"} <= set(names))
+        self.assertGreater(len(pages), 1)
+        self.sqs.create_queue(QueueName="esm-paging")
+        made = {self.fn.create_event_source_mapping(EventSourceArn=queue_arn("esm-paging"), FunctionName=f,
+                                                    Enabled=False)["UUID"]
+                for f in ("cardsim-echo", "cardsim-fail", "cardsim-record")}
+        pages = list(self.fn.get_paginator("list_event_source_mappings").paginate(
+            EventSourceArn=queue_arn("esm-paging"), PaginationConfig={"PageSize": 1}))
+        self.assertEqual(len(pages), 3)
+        self.assertEqual({m["UUID"] for p in pages for m in p["EventSourceMappings"]}, made)
+        for call in (lambda: self.fn.list_functions(Marker="not-a-marker"),
+                     lambda: self.fn.list_event_source_mappings(Marker="not-a-marker")):
+            with self.assertRaises(ClientError) as e:
+                call()
+            self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterValueException")
+        for uuid in made:
+            self.fn.delete_event_source_mapping(UUID=uuid)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -110,5 +110,30 @@ class SchedulerCase(VirtualSimCase):
         self.assertEqual(e.exception.response["Error"]["Code"], "ResourceNotFoundException")
 
 
+    def test_lists_page_with_next_token_and_max_results(self):
+        target = {"Arn": queue_arn("q"), "RoleArn": ROLE}
+        for i in range(5):
+            self.sch.create_schedule(Name="page-%d" % i, ScheduleExpression="rate(1 day)", FlexibleTimeWindow=OFF,
+                                     Target=target, State="DISABLED")
+        pages = list(self.sch.get_paginator("list_schedules").paginate(NamePrefix="page-", MaxResults=2))
+        self.assertEqual([len(p["Schedules"]) for p in pages], [2, 2, 1])
+        self.assertEqual([s["Name"] for p in pages for s in p["Schedules"]], ["page-%d" % i for i in range(5)])
+        for name in ("page-g1", "page-g2", "page-g3"):
+            self.sch.create_schedule_group(Name=name)
+        groups = [g["Name"] for p in self.sch.get_paginator("list_schedule_groups").paginate(
+            NamePrefix="page-", MaxResults=1) for g in p["ScheduleGroups"]]
+        self.assertEqual(groups, ["page-g1", "page-g2", "page-g3"])
+        for call in (lambda: self.sch.list_schedules(NextToken="not-a-token"),
+                     lambda: self.sch.list_schedule_groups(NextToken="not-a-token"),
+                     lambda: self.sch.list_schedules(MaxResults=1001)):
+            with self.assertRaises(ClientError) as e:
+                call()
+            self.assertEqual(e.exception.response["Error"]["Code"], "ValidationException")
+        for i in range(5):
+            self.sch.delete_schedule(Name="page-%d" % i)
+        for name in ("page-g1", "page-g2", "page-g3"):
+            self.sch.delete_schedule_group(Name=name)
+
+
 if __name__ == "__main__":
     unittest.main()

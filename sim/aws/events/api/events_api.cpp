@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sim/aws/protocol/errors.hpp"
+#include "sim/aws/protocol/page_token.hpp"
 #include "sim/core/random.hpp"
 
 namespace sim::aws::events {
@@ -43,6 +44,35 @@ std::optional<std::string> Optional(const Json& in, const char* name) {
 }
 
 std::string Bus(const Json& in) { return Optional(in, "EventBusName").value_or("default"); }
+
+/// NextToken and Limit (1-100; 100 when absent, the most AWS returns in one page).
+struct Paging {
+    std::string after;
+    std::size_t limit = 100;
+};
+Paging PagingFrom(const Json& in) {
+    Paging p;
+    if (in.contains("Limit") && !in["Limit"].is_null()) {
+        if (!in["Limit"].is_number_integer()) throw BadInput("Value at 'limit' must be an integer");
+        auto limit = in["Limit"].get<std::int64_t>();
+        if (limit < 1 || limit > 100)
+            throw BadInput("1 validation error detected: Value '" + std::to_string(limit) +
+                           "' at 'limit' failed to satisfy constraint: Member must have value " +
+                           (limit < 1 ? "greater than or equal to 1" : "less than or equal to 100"));
+        p.limit = static_cast<std::size_t>(limit);
+    }
+    if (auto token = Optional(in, "NextToken")) {
+        auto key = protocol::DecodePageToken(*token);
+        if (!key) throw BadInput("The NextToken provided is invalid.");
+        p.after = std::move(*key);
+    }
+    return p;
+}
+
+template <typename T>
+void AddNextToken(Json& out, const core::Page<T>& page) {
+    if (page.next) out["NextToken"] = protocol::EncodePageToken(*page.next);
+}
 
 Target TargetFrom(const Json& j) {
     if (!j.is_object()) throw BadInput("Every target must be an object");
@@ -127,6 +157,7 @@ struct EventsApi::Impl {
             {"PutTargets", &Impl::PutTargets},   {"RemoveTargets", &Impl::RemoveTargets},
             {"ListTargetsByRule", &Impl::ListTargetsByRule}, {"PutEvents", &Impl::PutEvents},
             {"TestEventPattern", &Impl::TestEventPattern},
+            {"ListRuleNamesByTarget", &Impl::ListRuleNamesByTarget},
         };
         return ops;
     }
@@ -157,9 +188,20 @@ struct EventsApi::Impl {
         return out;
     }
     Result ListRules(const Json& in) {
+        Paging p = PagingFrom(in);
+        auto page = engine.ListRules(Optional(in, "NamePrefix").value_or(""), Bus(in), p.after, p.limit);
         Json rules = Json::array();
-        for (const auto& r : engine.ListRules(Optional(in, "NamePrefix").value_or(""), Bus(in))) rules.push_back(RuleJson(r));
-        return Json{{"Rules", rules}};
+        for (const auto& r : page.items) rules.push_back(RuleJson(r));
+        Json out = {{"Rules", rules}};
+        AddNextToken(out, page);
+        return out;
+    }
+    Result ListRuleNamesByTarget(const Json& in) {
+        Paging p = PagingFrom(in);
+        auto page = engine.ListRuleNamesByTarget(Required(in, "TargetArn"), Bus(in), p.after, p.limit);
+        Json out = {{"RuleNames", page.items}};
+        AddNextToken(out, page);
+        return out;
     }
     Result DeleteRule(const Json& in) {
         auto s = engine.DeleteRule(Required(in, "Name"), Bus(in), in.value("Force", false));
@@ -190,11 +232,14 @@ struct EventsApi::Impl {
         return Json{{"FailedEntryCount", f->size()}, {"FailedEntries", FailedEntries(*f)}};
     }
     Result ListTargetsByRule(const Json& in) {
-        auto t = engine.ListTargetsByRule(Required(in, "Rule"), Bus(in));
-        if (!t) return core::Fail(t.error());
-        Json out = Json::array();
-        for (const auto& x : *t) out.push_back(TargetJson(x));
-        return Json{{"Targets", out}};
+        Paging p = PagingFrom(in);
+        auto page = engine.ListTargetsByRule(Required(in, "Rule"), Bus(in), p.after, p.limit);
+        if (!page) return core::Fail(page.error());
+        Json targets = Json::array();
+        for (const auto& x : page->items) targets.push_back(TargetJson(x));
+        Json out = {{"Targets", targets}};
+        AddNextToken(out, *page);
+        return out;
     }
     Result PutEvents(const Json& in) {
         if (!in.contains("Entries") || !in["Entries"].is_array() || in["Entries"].empty() || in["Entries"].size() > 10)

@@ -3,7 +3,11 @@
 // over the EventsEngine.
 //
 // Supported operations: PutRule, DescribeRule, ListRules, DeleteRule, EnableRule, DisableRule,
-// PutTargets, RemoveTargets, ListTargetsByRule, PutEvents, TestEventPattern.
+// PutTargets, RemoveTargets, ListTargetsByRule, ListRuleNamesByTarget, PutEvents, TestEventPattern.
+//  - Lists page with NextToken and Limit (1-100, default 100 as AWS); a token this server did not
+//    issue is a ValidationException.
+//  - Rules and targets are durable (events.db): a restart keeps them and re-arms scheduled rules
+//    from the current time; firings missed while the process was down are skipped, not replayed.
 //  - ScheduleExpression: rate(...) and six-field cron(...) with ?, L, W, #, ranges, lists and
 //    increments (UTC), fired on the clock; EventPattern: the full pattern language.
 //  - Targets: SQS queues, Step Functions state machines (StartExecution) and registered in-process
@@ -14,9 +18,8 @@
 //    SerializationException.
 //
 // Limitations: only the default event bus (no CreateEventBus, archives, replays, API
-// destinations, connections, partner sources); rules and targets live in memory (not kept across
-// a restart); ListRules/ListTargetsByRule return everything in one page; tags are not stored;
-// signatures are not verified and RoleArn is stored, never assumed.
+// destinations, connections, partner sources); tags are not stored; RoleArn is stored, never
+// assumed (access control is the edge's --auth).
 
 #include <memory>
 

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
+#include "sim/store/migrations.hpp"
+
 namespace sim::aws::events {
 
 namespace {
@@ -13,6 +17,12 @@ bool ValidName(const std::string& name) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
     });
 }
+
+// One row per rule: the rule's settings, its targets and the anchor of its rate schedule.
+const store::Migration kMigrations[] = {
+    {1, "CREATE TABLE events_rules (bus TEXT NOT NULL, name TEXT NOT NULL, rule TEXT NOT NULL,"
+        " PRIMARY KEY (bus, name)) WITHOUT ROWID"},
+};
 }  // namespace
 
 struct EventsEngine::Rule {
@@ -24,15 +34,80 @@ struct EventsEngine::Rule {
     core::TimePoint anchor;
 };
 
-EventsEngine::EventsEngine(clock::Clock& clock, TargetDelivery& delivery, EventsOptions options)
-    : clock_(clock), delivery_(delivery), options_(std::move(options)), ids_(options_.seed) {}
+EventsEngine::EventsEngine(clock::Clock& clock, TargetDelivery& delivery, store::Database& db, store::GroupCommit& group,
+                           EventsOptions options)
+    : clock_(clock), delivery_(delivery), db_(db), group_(group), options_(std::move(options)), ids_(options_.seed) {
+    store::Migrate(db_, "events", kMigrations);
+    Load();
+}
 
-EventsEngine::~EventsEngine() { Reset(); }
+EventsEngine::~EventsEngine() {
+    for (auto& [key, r] : rules_)
+        if (r->timer) clock_.Cancel(r->timer);
+}
 
 void EventsEngine::Reset() {
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("DELETE FROM events_rules").Execute();
+    scope.Commit();
     for (auto& [key, r] : rules_)
         if (r->timer) clock_.Cancel(r->timer);
     rules_.clear();
+}
+
+void EventsEngine::Load() {
+    auto& select = db_.Prepare("SELECT bus, name, rule FROM events_rules");
+    while (select.Step()) {
+        auto rule = std::make_unique<Rule>();
+        Json j = Json::parse(select.Text(2));
+        RuleInfo& i = rule->info;
+        i.event_bus = select.Text(0);
+        i.name = select.Text(1);
+        i.arn = j.at("arn").get<std::string>();
+        i.schedule_expression = j.value("schedule", "");
+        i.event_pattern = j.value("pattern", "");
+        i.enabled = j.at("enabled").get<bool>();
+        i.description = j.value("description", "");
+        i.role_arn = j.value("role", "");
+        rule->anchor = LoadTime(j.at("anchor").get<std::int64_t>());
+        for (const auto& t : j.at("targets")) rule->targets.push_back(LoadTarget(t));
+        // Stored expressions and patterns were valid when saved; parse them back the same way.
+        if (!i.schedule_expression.empty()) rule->schedule = ScheduleExpression::Parse(i.schedule_expression).value();
+        if (!i.event_pattern.empty()) rule->pattern = EventPattern::Parse(i.event_pattern).value();
+        std::string key = i.event_bus + "/" + i.name;
+        rules_[key] = std::move(rule);
+    }
+    select.Reset();
+    for (auto& [key, r] : rules_) Arm(*r);
+    if (!rules_.empty()) spdlog::info("[events] loaded {} rules", rules_.size());
+}
+
+void EventsEngine::Save(const Rule& r) {
+    Json targets = Json::array();
+    for (const auto& t : r.targets) targets.push_back(StoredTarget(t));
+    Json j = {{"arn", r.info.arn},         {"enabled", r.info.enabled},
+              {"anchor", StoredTime(r.anchor)}, {"targets", targets}};
+    if (!r.info.schedule_expression.empty()) j["schedule"] = r.info.schedule_expression;
+    if (!r.info.event_pattern.empty()) j["pattern"] = r.info.event_pattern;
+    if (!r.info.description.empty()) j["description"] = r.info.description;
+    if (!r.info.role_arn.empty()) j["role"] = r.info.role_arn;
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("INSERT OR REPLACE INTO events_rules (bus, name, rule) VALUES (?1, ?2, ?3)")
+        .BindAll(r.info.event_bus, r.info.name, j.dump())
+        .Execute();
+    scope.Commit();
+}
+
+void EventsEngine::Erase(const Rule& r) {
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("DELETE FROM events_rules WHERE bus = ?1 AND name = ?2").BindAll(r.info.event_bus, r.info.name).Execute();
+    scope.Commit();
+}
+
+std::string EventsEngine::RuleArn(const std::string& bus, const std::string& name) const {
+    // Rules of the default bus are "rule/<name>", those of a custom bus "rule/<bus>/<name>".
+    std::string prefix = "arn:aws:events:" + options_.region + ":" + options_.account_id + ":rule/";
+    return bus == "default" ? prefix + name : prefix + bus + "/" + name;
 }
 
 std::string EventsEngine::NormalizeBus(const std::string& bus) const {
@@ -74,16 +149,15 @@ EventsResult<std::string> EventsEngine::PutRule(const PutRuleRequest& req) {
         pattern = std::move(p).value();
     }
     std::string key = bus + "/" + req.name;
-    auto& slot = rules_[key];
-    bool created = !slot;
-    if (created) slot = std::make_unique<Rule>();
-    Rule& r = *slot;
-    if (created) {
+    Rule* existing = Find(req.name, bus);
+    Rule r = existing ? *existing : Rule{};
+    r.timer = 0;
+    if (!existing) {
         r.info.name = req.name;
         r.info.event_bus = bus;
-        r.info.arn = "arn:aws:events:" + options_.region + ":" + options_.account_id + ":rule/" + req.name;
+        r.info.arn = RuleArn(bus, req.name);
     }
-    bool schedule_changed = created || r.info.schedule_expression != req.schedule_expression.value_or("");
+    bool schedule_changed = !existing || r.info.schedule_expression != req.schedule_expression.value_or("");
     r.info.schedule_expression = req.schedule_expression.value_or("");
     r.info.event_pattern = req.event_pattern.value_or("");
     r.info.description = req.description;
@@ -92,8 +166,12 @@ EventsResult<std::string> EventsEngine::PutRule(const PutRuleRequest& req) {
     r.schedule = std::move(schedule);
     r.pattern = std::move(pattern);
     if (schedule_changed) r.anchor = clock_.Now();
-    Arm(r);
-    return r.info.arn;
+    Save(r);  // throws before anything changed in memory when the write fails
+    auto& slot = rules_[key];
+    if (slot && slot->timer) clock_.Cancel(slot->timer);
+    slot = std::make_unique<Rule>(std::move(r));
+    Arm(*slot);
+    return slot->info.arn;
 }
 
 void EventsEngine::Arm(Rule& r) {
@@ -143,12 +221,25 @@ EventsResult<RuleInfo> EventsEngine::DescribeRule(const std::string& name, const
     return (*r)->info;
 }
 
-std::vector<RuleInfo> EventsEngine::ListRules(const std::string& prefix, const std::string& bus) const {
-    std::vector<RuleInfo> out;
+core::Page<RuleInfo> EventsEngine::ListRules(const std::string& prefix, const std::string& bus, const std::string& after,
+                                             std::size_t limit) const {
     std::string b = NormalizeBus(bus);
-    for (const auto& [key, r] : rules_)
-        if (r->info.event_bus == b && r->info.name.rfind(prefix, 0) == 0) out.push_back(r->info);
-    return out;
+    return core::PageOf<RuleInfo>(
+        rules_, after, limit,
+        [&](const auto& r) { return r->info.event_bus == b && r->info.name.rfind(prefix, 0) == 0; },
+        [](const auto& r) { return r->info; });
+}
+
+core::Page<std::string> EventsEngine::ListRuleNamesByTarget(const std::string& target_arn, const std::string& bus,
+                                                            const std::string& after, std::size_t limit) const {
+    std::string b = NormalizeBus(bus);
+    return core::PageOf<std::string>(
+        rules_, after, limit,
+        [&](const auto& r) {
+            return r->info.event_bus == b && std::any_of(r->targets.begin(), r->targets.end(),
+                                                         [&](const Target& t) { return t.arn == target_arn; });
+        },
+        [](const auto& r) { return r->info.name; });
 }
 
 EventsResult<core::Unit> EventsEngine::DeleteRule(const std::string& name, const std::string& bus, bool force) {
@@ -156,6 +247,7 @@ EventsResult<core::Unit> EventsEngine::DeleteRule(const std::string& name, const
     if (!r) return core::Unit{};  // AWS: deleting a rule that does not exist succeeds
     if (!r->targets.empty() && !force)
         return Err(EventsErrorCode::kValidation, "Rule can't be deleted since it has targets.");
+    Erase(*r);
     if (r->timer) clock_.Cancel(r->timer);
     rules_.erase(r->info.event_bus + "/" + r->info.name);
     return core::Unit{};
@@ -164,10 +256,15 @@ EventsResult<core::Unit> EventsEngine::DeleteRule(const std::string& name, const
 EventsResult<core::Unit> EventsEngine::SetRuleEnabled(const std::string& name, const std::string& bus, bool enabled) {
     auto r = Require(name, bus);
     if (!r) return core::Fail(r.error());
-    if ((*r)->info.enabled != enabled) {
-        (*r)->info.enabled = enabled;
-        if (enabled) (*r)->anchor = clock_.Now();
-        Arm(**r);
+    Rule& rule = **r;
+    if (rule.info.enabled != enabled) {
+        Rule next = rule;
+        next.info.enabled = enabled;
+        if (enabled) next.anchor = clock_.Now();
+        Save(next);
+        rule.info.enabled = enabled;
+        rule.anchor = next.anchor;
+        Arm(rule);
     }
     return core::Unit{};
 }
@@ -178,6 +275,7 @@ EventsResult<std::vector<TargetFailure>> EventsEngine::PutTargets(const std::str
     if (!r) return core::Fail(r.error());
     if (targets.empty()) return Err(EventsErrorCode::kValidation, "Targets must contain at least one target.");
     std::vector<TargetFailure> failures;
+    Rule next = **r;
     for (const auto& t : targets) {
         auto fail = [&](std::string code, std::string message) { failures.push_back({t.id, std::move(code), std::move(message)}); };
         if (t.id.empty() || t.id.size() > 64) {
@@ -201,11 +299,15 @@ EventsResult<std::vector<TargetFailure>> EventsEngine::PutTargets(const std::str
             fail("ValidationException", "Input is not valid JSON text.");
             continue;
         }
-        auto& list = (*r)->targets;
+        auto& list = next.targets;
         auto it = std::find_if(list.begin(), list.end(), [&](const Target& x) { return x.id == t.id; });
         if (it != list.end()) *it = t;
         else if (list.size() >= 5) fail("LimitExceededException", "The requested resource exceeds the maximum number allowed (5 targets).");
         else list.push_back(t);
+    }
+    if (failures.size() < targets.size()) {
+        Save(next);
+        (*r)->targets = std::move(next.targets);
     }
     return failures;
 }
@@ -215,19 +317,39 @@ EventsResult<std::vector<TargetFailure>> EventsEngine::RemoveTargets(const std::
     auto r = Require(rule, bus);
     if (!r) return core::Fail(r.error());
     std::vector<TargetFailure> failures;
-    auto& list = (*r)->targets;
+    Rule next = **r;
+    auto& list = next.targets;
     for (const auto& id : ids) {
         auto it = std::find_if(list.begin(), list.end(), [&](const Target& x) { return x.id == id; });
         if (it == list.end()) failures.push_back({id, "ResourceNotFoundException", "Target " + id + " does not exist."});
         else list.erase(it);
     }
+    if (failures.size() < ids.size()) {
+        Save(next);
+        (*r)->targets = std::move(next.targets);
+    }
     return failures;
 }
 
-EventsResult<std::vector<Target>> EventsEngine::ListTargetsByRule(const std::string& rule, const std::string& bus) const {
+EventsResult<core::Page<Target>> EventsEngine::ListTargetsByRule(const std::string& rule, const std::string& bus,
+                                                                 const std::string& after, std::size_t limit) const {
     auto r = Require(rule, bus);
     if (!r) return core::Fail(r.error());
-    return (*r)->targets;
+    const auto& list = (*r)->targets;
+    auto it = list.begin();
+    if (!after.empty()) {
+        it = std::find_if(list.begin(), list.end(), [&](const Target& t) { return t.id == after; });
+        if (it != list.end()) ++it;
+    }
+    core::Page<Target> page;
+    for (; it != list.end(); ++it) {
+        if (page.items.size() == limit) {
+            page.next = page.items.back().id;
+            break;
+        }
+        page.items.push_back(*it);
+    }
+    return page;
 }
 
 std::vector<PutEventsResult> EventsEngine::PutEvents(const std::vector<PutEventsEntry>& entries) {

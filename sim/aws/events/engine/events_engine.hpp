@@ -3,7 +3,12 @@
 // times on the Clock) and event-pattern rules (matched by PutEvents), with targets delivered by
 // TargetDelivery. Pure engine: no wire format.
 //
-// State is in memory on the loop thread (rules and targets do not survive a restart).
+// Durability: every rule (with its targets and its rate anchor) is a row of `events_rules`,
+// written under the runtime's GroupCommit before the change is visible, so a reply is sent only
+// once the rule is on disk. Loading re-arms scheduled rules from the current time: firings missed
+// while the process was down are skipped, not replayed in a burst (EventBridge delivers a
+// scheduled event for times it is running; a rate rule keeps its phase: created at 10:02 with
+// rate(5 minutes), it next fires at the first 10:02 + 5k minutes after the restart).
 
 #include <map>
 #include <memory>
@@ -15,7 +20,10 @@
 #include "sim/aws/events/engine/schedule.hpp"
 #include "sim/aws/events/engine/targets.hpp"
 #include "sim/clock/clock.hpp"
+#include "sim/core/page.hpp"
 #include "sim/core/random.hpp"
+#include "sim/store/database.hpp"
+#include "sim/store/group_commit.hpp"
 
 namespace sim::aws::events {
 
@@ -76,14 +84,23 @@ struct TargetFailure {
 
 class EventsEngine {
 public:
-    EventsEngine(clock::Clock& clock, TargetDelivery& delivery, EventsOptions options = {});
+    /// Migrates and loads `db` (module "events"); writes go through `group`. All references must
+    /// outlive this object.
+    EventsEngine(clock::Clock& clock, TargetDelivery& delivery, store::Database& db, store::GroupCommit& group,
+                 EventsOptions options = {});
     ~EventsEngine();
     EventsEngine(const EventsEngine&) = delete;
     EventsEngine& operator=(const EventsEngine&) = delete;
 
     EventsResult<std::string> PutRule(const PutRuleRequest& request);
     EventsResult<RuleInfo> DescribeRule(const std::string& name, const std::string& bus) const;
-    std::vector<RuleInfo> ListRules(const std::string& prefix, const std::string& bus) const;
+    /// Rules of `bus` whose name starts with `prefix`, by name, at most `limit`, after the page key
+    /// `after` (a previous page's `next`; "" for the first page).
+    core::Page<RuleInfo> ListRules(const std::string& prefix, const std::string& bus, const std::string& after = "",
+                                   std::size_t limit = 100) const;
+    /// Names of the rules of `bus` with a target whose ARN is `target_arn`, paged like ListRules.
+    core::Page<std::string> ListRuleNamesByTarget(const std::string& target_arn, const std::string& bus,
+                                                  const std::string& after = "", std::size_t limit = 100) const;
     /// A rule with targets cannot be deleted (ValidationException) unless `force`.
     EventsResult<core::Unit> DeleteRule(const std::string& name, const std::string& bus, bool force);
     EventsResult<core::Unit> SetRuleEnabled(const std::string& name, const std::string& bus, bool enabled);
@@ -92,12 +109,14 @@ public:
                                                         const std::vector<Target>& targets);
     EventsResult<std::vector<TargetFailure>> RemoveTargets(const std::string& rule, const std::string& bus,
                                                            const std::vector<std::string>& ids);
-    EventsResult<std::vector<Target>> ListTargetsByRule(const std::string& rule, const std::string& bus) const;
+    /// The rule's targets in the order they were added, paged by target id.
+    EventsResult<core::Page<Target>> ListTargetsByRule(const std::string& rule, const std::string& bus,
+                                                       const std::string& after = "", std::size_t limit = 100) const;
     std::vector<PutEventsResult> PutEvents(const std::vector<PutEventsEntry>& entries);
     /// Validates a pattern and matches it against an event's JSON text (TestEventPattern).
     EventsResult<bool> TestEventPattern(const std::string& pattern, const std::string& event) const;
 
-    /// Wipes every rule (POST /_sim/reset).
+    /// Wipes every rule, in memory and on disk (POST /_sim/reset).
     void Reset();
     std::uint64_t Firings() const { return firings_; }
     const std::string& AccountId() const { return options_.account_id; }
@@ -106,13 +125,19 @@ private:
     struct Rule;
     Rule* Find(const std::string& name, const std::string& bus) const;
     EventsResult<Rule*> Require(const std::string& name, const std::string& bus) const;
+    void Load();
+    void Save(const Rule& rule);
+    void Erase(const Rule& rule);
     void Arm(Rule& rule);
     void Fire(const std::string& key);
     void Dispatch(Rule& rule, const Json& event);
     std::string NormalizeBus(const std::string& bus) const;
+    std::string RuleArn(const std::string& bus, const std::string& name) const;
 
     clock::Clock& clock_;
     TargetDelivery& delivery_;
+    store::Database& db_;
+    store::GroupCommit& group_;
     EventsOptions options_;
     core::IdGenerator ids_;
     std::map<std::string, std::unique_ptr<Rule>> rules_;  // by "bus/name"

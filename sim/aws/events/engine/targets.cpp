@@ -62,6 +62,45 @@ core::Status<> ValidateTargetArn(const std::string& arn) {
     return core::Ok();
 }
 
+Json StoredTarget(const Target& t) {
+    Json out = {{"id", t.id}, {"arn", t.arn}, {"role", t.role_arn},
+                {"retry", {t.retry_policy.maximum_retry_attempts, t.retry_policy.maximum_event_age_seconds}},
+                {"dlq", t.dead_letter_arn}, {"group", t.message_group_id}};
+    if (t.input) out["input"] = *t.input;
+    if (t.input_path) out["input_path"] = *t.input_path;
+    if (t.input_transformer)
+        out["transformer"] = {{"paths", t.input_transformer->input_paths}, {"template", t.input_transformer->input_template}};
+    return out;
+}
+
+Target LoadTarget(const Json& j) {
+    Target t;
+    t.id = j.at("id").get<std::string>();
+    t.arn = j.at("arn").get<std::string>();
+    t.role_arn = j.value("role", "");
+    t.retry_policy.maximum_retry_attempts = j.at("retry").at(0).get<int>();
+    t.retry_policy.maximum_event_age_seconds = j.at("retry").at(1).get<int>();
+    t.dead_letter_arn = j.value("dlq", "");
+    t.message_group_id = j.value("group", "");
+    if (j.contains("input")) t.input = j["input"].get<std::string>();
+    if (j.contains("input_path")) t.input_path = j["input_path"].get<std::string>();
+    if (j.contains("transformer")) {
+        InputTransformer x;
+        x.input_paths = j["transformer"].at("paths").get<std::map<std::string, std::string>>();
+        x.input_template = j["transformer"].at("template").get<std::string>();
+        t.input_transformer = std::move(x);
+    }
+    return t;
+}
+
+std::int64_t StoredTime(core::TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+core::TimePoint LoadTime(std::int64_t ns) {
+    return core::TimePoint(std::chrono::duration_cast<core::TimePoint::duration>(std::chrono::nanoseconds(ns)));
+}
+
 const Json* JsonPath(const Json& doc, const std::string& path) {
     if (path.empty() || path[0] != '$') return nullptr;
     const Json* cur = &doc;

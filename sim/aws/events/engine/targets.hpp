@@ -53,6 +53,14 @@ TargetKind KindOf(const std::string& arn);
 /// Validates a target ARN: one of the three supported kinds, well formed.
 core::Status<> ValidateTargetArn(const std::string& arn);
 
+/// Storage form of a target (the rows of events.db and scheduler.db; not a wire format).
+Json StoredTarget(const Target& target);
+/// Reads StoredTarget's form back; throws nlohmann::json::exception on a malformed document.
+Target LoadTarget(const Json& stored);
+/// Time points as stored: nanoseconds since the Unix epoch.
+std::int64_t StoredTime(core::TimePoint t);
+core::TimePoint LoadTime(std::int64_t ns);
+
 /// Evaluates "$", "$.a.b", "$.a[0]" against `doc`; null pointer when a step is missing.
 const Json* JsonPath(const Json& doc, const std::string& path);
 /// The input a rule target receives for `event`: Input, InputPath, InputTransformer or the event.

@@ -4,6 +4,7 @@
 
 #include "sim/aws/protocol/aws_request.hpp"
 #include "sim/aws/protocol/errors.hpp"
+#include "sim/aws/protocol/page_token.hpp"
 #include "sim/core/random.hpp"
 
 namespace sim::aws::lambda {
@@ -54,6 +55,42 @@ Json MappingJson(const MappingInfo& m) {
 struct BadInput : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+/// Marker and MaxItems (1-10000) of the List operations' query string; `default_limit` when
+/// MaxItems is absent (AWS: 50 functions, 100 mappings).
+struct Paging {
+    std::string after;
+    std::size_t limit = 100;
+};
+Paging PagingFrom(const core::Request& req, std::size_t default_limit) {
+    Paging p;
+    p.limit = default_limit;
+    if (auto max = req.QueryParam("MaxItems")) {
+        std::size_t used = 0;
+        long long v = 0;
+        try {
+            v = std::stoll(*max, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != max->size() || v < 1 || v > 10000)
+            throw BadInput("1 validation error detected: Value '" + *max +
+                           "' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000");
+        p.limit = static_cast<std::size_t>(v);
+    }
+    if (auto marker = req.QueryParam("Marker")) {
+        auto key = protocol::DecodePageToken(*marker);
+        if (!key) throw BadInput("Invalid Marker: " + *marker);
+        p.after = std::move(*key);
+    }
+    return p;
+}
+
+template <typename T>
+Json WithNextMarker(Json out, const core::Page<T>& page) {
+    if (page.next) out["NextMarker"] = protocol::EncodePageToken(*page.next);
+    return out;
+}
 
 MappingConfig ConfigFrom(const Json& in) {
     MappingConfig c;
@@ -135,9 +172,13 @@ struct LambdaApi::Impl {
         // seg[0] == "2015-03-31"
         if (seg.size() >= 2 && seg[1] == "functions") {
             if (seg.size() == 2 && req.method == "GET") {
-                Json list = Json::array();
-                for (const auto& n : functions.Names()) list.push_back(FunctionConfig(n));
-                return respond(Ok(200, Json{{"Functions", list}}, rid));
+                Paging p = PagingFrom(req, 50);
+                std::map<std::string, std::string> names;  // sorted, as PageOf pages
+                for (auto& n : functions.Names()) names.emplace(n, n);
+                auto page = core::PageOf<Json>(
+                    names, p.after, p.limit, [](const std::string&) { return true; },
+                    [this](const std::string& n) { return FunctionConfig(n); });
+                return respond(Ok(200, WithNextMarker(Json{{"Functions", page.items}}, page), rid));
             }
             if (seg.size() >= 3) {
                 std::string name = functions.NameOf(seg[2]);
@@ -162,11 +203,12 @@ struct LambdaApi::Impl {
                 return reply(202, mappings.Create(in["EventSourceArn"].get<std::string>(), ConfigFrom(in)));
             }
             if (seg.size() == 2 && req.method == "GET") {
+                Paging p = PagingFrom(req, 100);
+                auto page = mappings.List(req.QueryParam("EventSourceArn").value_or(""),
+                                          req.QueryParam("FunctionName").value_or(""), p.after, p.limit);
                 Json list = Json::array();
-                for (const auto& m : mappings.List(req.QueryParam("EventSourceArn").value_or(""),
-                                                   req.QueryParam("FunctionName").value_or("")))
-                    list.push_back(MappingJson(m));
-                return respond(Ok(200, Json{{"EventSourceMappings", list}}, rid));
+                for (const auto& m : page.items) list.push_back(MappingJson(m));
+                return respond(Ok(200, WithNextMarker(Json{{"EventSourceMappings", list}}, page), rid));
             }
             if (seg.size() == 3 && req.method == "GET") return reply(200, mappings.Get(seg[2]));
             if (seg.size() == 3 && req.method == "PUT") return reply(202, mappings.Update(seg[2], ConfigFrom(in)));

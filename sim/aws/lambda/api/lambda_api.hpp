@@ -9,7 +9,13 @@
 //    later loop turn) and DryRun (204). Names, partial ARNs and qualifiers are accepted.
 //  - GetFunction, ListFunctions (the registered functions, Runtime "provided.al2023").
 //  - CreateEventSourceMapping, GetEventSourceMapping, ListEventSourceMappings,
-//    UpdateEventSourceMapping, DeleteEventSourceMapping for SQS sources.
+//    UpdateEventSourceMapping, DeleteEventSourceMapping for SQS sources. Mappings are durable
+//    (events.db): after a restart they resume consuming their queues. Creating a mapping that
+//    exists already (same queue and function) is a ResourceConflictException, as in AWS, so
+//    provisioning at every start should look the mapping up first.
+//  - ListFunctions and ListEventSourceMappings page with Marker / NextMarker and MaxItems (1-10000;
+//    defaults 50 and 100 as AWS); a marker this server did not issue is an
+//    InvalidParameterValueException.
 //  - Control plane: GET /_sim/functions/{name}/invocations -> {"invocations":[events...]} (the
 //    last 1000 events each function received, from any caller).
 // Built-in diagnostic functions: cardsim-echo, cardsim-fail, cardsim-record, cardsim-partial
@@ -17,8 +23,9 @@
 //
 // Limitations: functions are C++ callables registered by the composition root: CreateFunction,
 // UpdateFunctionCode, aliases, versions, layers, permissions and concurrency settings are not
-// supported; event source mappings are SQS only, kept in memory (not across a restart), and
-// ListEventSourceMappings returns one page; LogType Tail returns no log.
+// supported (functions are code, not stored: whatever the composition root registers at start);
+// event source mappings are SQS only; LastProcessingResult restarts at "No records processed"
+// after a restart; LogType Tail returns no log.
 
 #include <memory>
 

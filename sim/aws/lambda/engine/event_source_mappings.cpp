@@ -3,11 +3,23 @@
 #include <algorithm>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
+#include "sim/store/migrations.hpp"
+
 namespace sim::aws::lambda {
 
 namespace {
 constexpr int kDefaultConcurrency = 1000;
 core::Failure<EsmError> Err(EsmErrorCode code, std::string message) { return core::Fail(EsmError{code, std::move(message)}); }
+
+const store::Migration kMigrations[] = {
+    {1, "CREATE TABLE lambda_event_source_mappings (uuid TEXT PRIMARY KEY, mapping TEXT NOT NULL)"},
+};
+
+std::int64_t StoredTime(core::TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
 }  // namespace
 
 struct EventSourceMappings::Mapping {
@@ -31,15 +43,91 @@ EventSourceMappings::EventSourceMappings(core::EventLoop& loop, clock::Clock& cl
       account_id_(std::move(account_id)),
       ids_(seed) {}
 
-EventSourceMappings::~EventSourceMappings() { Reset(); }
+EventSourceMappings::EventSourceMappings(core::EventLoop& loop, clock::Clock& clock, FunctionRegistry& functions,
+                                         QueueSource& queues, store::Database& db, store::GroupCommit& group,
+                                         std::string region, std::string account_id, std::uint64_t seed)
+    : EventSourceMappings(loop, clock, functions, queues, std::move(region), std::move(account_id), seed) {
+    db_ = &db;
+    group_ = &group;
+    store::Migrate(db, "lambda", kMigrations);
+    Load();
+}
+
+EventSourceMappings::~EventSourceMappings() {
+    for (auto& [uuid, m] : mappings_) {
+        m->deleted = true;
+        if (m->window_timer) clock_.Cancel(m->window_timer);
+        queues_.Unwatch(m->info.event_source_arn, uuid);
+    }
+}
 
 void EventSourceMappings::Reset() {
+    if (db_) {
+        auto scope = group_->BeginWrite(*db_);
+        db_->Prepare("DELETE FROM lambda_event_source_mappings").Execute();
+        scope.Commit();
+    }
     for (auto& [uuid, m] : mappings_) {
         m->deleted = true;
         if (m->window_timer) clock_.Cancel(m->window_timer);
         queues_.Unwatch(m->info.event_source_arn, uuid);
     }
     mappings_.clear();
+}
+
+void EventSourceMappings::Load() {
+    auto& select = db_->Prepare("SELECT uuid, mapping FROM lambda_event_source_mappings");
+    while (select.Step()) {
+        auto j = Json::parse(select.Text(1));
+        auto m = std::make_shared<Mapping>();
+        MappingInfo& i = m->info;
+        i.uuid = select.Text(0);
+        i.event_source_arn = j.at("source").get<std::string>();
+        i.function_name = j.at("function").get<std::string>();
+        i.function_arn = FunctionArn(i.function_name);
+        i.batch_size = j.at("batch_size").get<int>();
+        i.maximum_batching_window_seconds = j.at("window").get<int>();
+        i.enabled = j.at("enabled").get<bool>();
+        i.report_batch_item_failures = j.at("report_failures").get<bool>();
+        i.maximum_concurrency = j.at("concurrency").get<int>();
+        i.state = i.enabled ? "Enabled" : "Disabled";
+        i.last_modified = core::TimePoint(std::chrono::duration_cast<core::TimePoint::duration>(
+            std::chrono::nanoseconds(j.at("modified").get<std::int64_t>())));
+        mappings_[i.uuid] = std::move(m);
+    }
+    select.Reset();
+    for (auto& [uuid, m] : mappings_) Start(uuid);
+    if (!mappings_.empty()) spdlog::info("[lambda] loaded {} event source mappings", mappings_.size());
+}
+
+void EventSourceMappings::Save(const MappingInfo& i) {
+    if (!db_) return;
+    Json j = {{"source", i.event_source_arn},
+              {"function", i.function_name},
+              {"batch_size", i.batch_size},
+              {"window", i.maximum_batching_window_seconds},
+              {"enabled", i.enabled},
+              {"report_failures", i.report_batch_item_failures},
+              {"concurrency", i.maximum_concurrency},
+              {"modified", StoredTime(i.last_modified)}};
+    auto scope = group_->BeginWrite(*db_);
+    db_->Prepare("INSERT OR REPLACE INTO lambda_event_source_mappings (uuid, mapping) VALUES (?1, ?2)")
+        .BindAll(i.uuid, j.dump())
+        .Execute();
+    scope.Commit();
+}
+
+void EventSourceMappings::Erase(const std::string& uuid) {
+    if (!db_) return;
+    auto scope = group_->BeginWrite(*db_);
+    db_->Prepare("DELETE FROM lambda_event_source_mappings WHERE uuid = ?1").BindAll(uuid).Execute();
+    scope.Commit();
+}
+
+void EventSourceMappings::Start(const std::string& uuid) {
+    const std::string& source = mappings_.at(uuid)->info.event_source_arn;
+    queues_.Watch(source, uuid, [this, uuid] { Wake(uuid); });
+    Wake(uuid);  // messages already waiting are delivered at once (on the loop)
 }
 
 std::string EventSourceMappings::FunctionArn(const std::string& name) const {
@@ -76,7 +164,9 @@ EsmResult<MappingInfo> EventSourceMappings::Create(const std::string& source, co
                                                             "Please update or delete the existing mapping with UUID " + uuid);
     auto m = std::make_shared<Mapping>();
     MappingInfo& i = m->info;
-    i.uuid = ids_.Uuid();
+    // The same seed gives the same UUIDs after a restart: skip those already taken.
+    do i.uuid = ids_.Uuid();
+    while (mappings_.count(i.uuid));
     i.event_source_arn = source;
     i.function_name = name;
     i.function_arn = FunctionArn(name);
@@ -88,10 +178,9 @@ EsmResult<MappingInfo> EventSourceMappings::Create(const std::string& source, co
     i.state = i.enabled ? "Enabled" : "Disabled";
     i.last_modified = clock_.Now();
     if (auto v = Validate(i); !v) return core::Fail(v.error());
+    Save(i);
     mappings_[i.uuid] = m;
-    std::string uuid = i.uuid;
-    queues_.Watch(source, uuid, [this, uuid] { Wake(uuid); });
-    Wake(uuid);  // messages already waiting are delivered at once
+    Start(i.uuid);
     return i;
 }
 
@@ -102,14 +191,19 @@ EsmResult<MappingInfo> EventSourceMappings::Get(const std::string& uuid) const {
 }
 
 std::vector<MappingInfo> EventSourceMappings::List(const std::string& source, const std::string& function) const {
+    return List(source, function, "", mappings_.size()).items;
+}
+
+core::Page<MappingInfo> EventSourceMappings::List(const std::string& source, const std::string& function,
+                                                  const std::string& after, std::size_t limit) const {
     std::string name = function.empty() ? "" : functions_.NameOf(function);
-    std::vector<MappingInfo> out;
-    for (const auto& [uuid, m] : mappings_) {
-        if (!source.empty() && m->info.event_source_arn != source) continue;
-        if (!function.empty() && m->info.function_name != name) continue;
-        out.push_back(m->info);
-    }
-    return out;
+    return core::PageOf<MappingInfo>(
+        mappings_, after, limit,
+        [&](const auto& m) {
+            return (source.empty() || m->info.event_source_arn == source) &&
+                   (function.empty() || m->info.function_name == name);
+        },
+        [](const auto& m) { return m->info; });
 }
 
 EsmResult<MappingInfo> EventSourceMappings::Update(const std::string& uuid, const MappingConfig& c) {
@@ -130,6 +224,7 @@ EsmResult<MappingInfo> EventSourceMappings::Update(const std::string& uuid, cons
     if (auto v = Validate(next); !v) return core::Fail(v.error());
     next.state = next.enabled ? "Enabled" : "Disabled";
     next.last_modified = clock_.Now();
+    Save(next);
     it->second->info = next;
     Wake(uuid);
     return next;
@@ -138,6 +233,7 @@ EsmResult<MappingInfo> EventSourceMappings::Update(const std::string& uuid, cons
 EsmResult<MappingInfo> EventSourceMappings::Delete(const std::string& uuid) {
     auto it = mappings_.find(uuid);
     if (it == mappings_.end()) return Err(EsmErrorCode::kResourceNotFound, "The resource you requested does not exist.");
+    Erase(uuid);
     auto m = it->second;
     m->deleted = true;
     if (m->window_timer) clock_.Cancel(m->window_timer);

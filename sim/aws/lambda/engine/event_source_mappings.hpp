@@ -11,6 +11,14 @@
 // batches in flight at once; default 1000 here); Enabled. A successful batch is deleted; a failed
 // one is left to return after its visibility timeout, and the queue's redrive policy moves it to
 // the dead-letter queue after maxReceiveCount.
+//
+// Durability: with a database, every mapping is a row of `lambda_event_source_mappings` (module
+// "lambda"), written under the runtime's GroupCommit on Create/Update/Delete; at start the
+// mappings are loaded and resume consuming their queues. The function a mapping names need not be
+// registered at load (functions are code, registered by the composition root after the engines are
+// built): consuming starts on the loop, once everything is wired, and a batch for a name that is
+// still unknown fails like any failed invocation (its messages return after their visibility
+// timeout). LastProcessingResult is not kept across a restart.
 
 #include <cstdint>
 #include <functional>
@@ -23,7 +31,10 @@
 #include "sim/aws/lambda/engine/function_registry.hpp"
 #include "sim/clock/clock.hpp"
 #include "sim/core/event_loop.hpp"
+#include "sim/core/page.hpp"
 #include "sim/core/random.hpp"
+#include "sim/store/database.hpp"
+#include "sim/store/group_commit.hpp"
 
 namespace sim::aws::lambda {
 
@@ -90,22 +101,34 @@ struct EsmStats {
 
 class EventSourceMappings {
 public:
-    /// All references must outlive this object.
+    /// In memory only. All references must outlive this object.
     EventSourceMappings(core::EventLoop& loop, clock::Clock& clock, FunctionRegistry& functions, QueueSource& queues,
                         std::string region, std::string account_id, std::uint64_t seed);
+    /// Durable: migrates and loads `db` (module "lambda"), writes through `group`.
+    EventSourceMappings(core::EventLoop& loop, clock::Clock& clock, FunctionRegistry& functions, QueueSource& queues,
+                        store::Database& db, store::GroupCommit& group, std::string region, std::string account_id,
+                        std::uint64_t seed);
     ~EventSourceMappings();
 
     EsmResult<MappingInfo> Create(const std::string& event_source_arn, const MappingConfig& config);
     EsmResult<MappingInfo> Get(const std::string& uuid) const;
     /// Filtered by source ARN and/or function (either may be empty).
     std::vector<MappingInfo> List(const std::string& event_source_arn, const std::string& function) const;
+    /// The same, ordered by UUID, at most `limit`, after the page key `after` ("" for the first).
+    core::Page<MappingInfo> List(const std::string& event_source_arn, const std::string& function,
+                                 const std::string& after, std::size_t limit) const;
     EsmResult<MappingInfo> Update(const std::string& uuid, const MappingConfig& config);
     EsmResult<MappingInfo> Delete(const std::string& uuid);
+    /// Deletes every mapping (in memory and on disk).
     void Reset();
     const EsmStats& Stats() const { return stats_; }
 
 private:
     struct Mapping;
+    void Load();
+    void Save(const MappingInfo& info);
+    void Erase(const std::string& uuid);
+    void Start(const std::string& uuid);
     EsmResult<core::Unit> Validate(const MappingInfo& info) const;
     void Wake(const std::string& uuid);
     void Pump(Mapping& m);
@@ -116,6 +139,8 @@ private:
     clock::Clock& clock_;
     FunctionRegistry& functions_;
     QueueSource& queues_;
+    store::Database* db_ = nullptr;     // null: in memory only
+    store::GroupCommit* group_ = nullptr;
     std::string region_;
     std::string account_id_;
     core::IdGenerator ids_;

@@ -4,6 +4,7 @@
 
 #include "sim/aws/protocol/errors.hpp"
 #include "sim/aws/protocol/xml.hpp"
+#include "sim/store/migrations.hpp"
 
 namespace sim::aws::s3::notifications {
 
@@ -17,6 +18,15 @@ const char* const kEvents[] = {"s3:ObjectCreated:*",      "s3:ObjectCreated:Put"
                                "s3:ObjectCreated:CompleteMultipartUpload",
                                "s3:ObjectRemoved:*",      "s3:ObjectRemoved:Delete",
                                "s3:ObjectRemoved:DeleteMarkerCreated"};
+
+const store::Migration kMigrations[] = {
+    {1, "CREATE TABLE s3_notifications (bucket TEXT PRIMARY KEY, bucket_created_ns INTEGER NOT NULL,"
+        " configuration TEXT NOT NULL)"},
+};
+
+std::int64_t StoredTime(core::TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
 
 std::string EncodeKey(const std::string& key) {
     // Keys in notifications are URL-encoded as in an HTML form: spaces become '+'.
@@ -91,14 +101,67 @@ Json RecordsMessage(const engine::ObjectEvent& e, const std::string& configurati
 }
 
 S3Notifications::S3Notifications(engine::S3Engine& engine, clock::Clock& clock, core::Transport& transport,
-                                 std::string region, std::string account_id, std::uint64_t seed)
+                                 store::Database& db, store::GroupCommit& group, std::string region,
+                                 std::string account_id, std::uint64_t seed)
     : engine_(engine),
       clock_(clock),
       transport_(transport),
+      db_(db),
+      group_(group),
       region_(std::move(region)),
       account_id_(std::move(account_id)),
       ids_(seed) {
+    store::Migrate(db_, "s3_notifications", kMigrations);
+    auto& select = db_.Prepare("SELECT bucket, bucket_created_ns, configuration FROM s3_notifications");
+    while (select.Step()) {
+        Json j = Json::parse(select.Text(2));
+        BucketNotification config;
+        config.bucket_created = core::TimePoint(std::chrono::duration_cast<core::TimePoint::duration>(
+            std::chrono::nanoseconds(select.Int64(1))));
+        config.event_bridge = j.at("event_bridge").get<bool>();
+        for (const auto& q : j.at("queues"))
+            config.queues.push_back({q.at("id").get<std::string>(), q.at("queue").get<std::string>(),
+                                     q.at("events").get<std::vector<std::string>>(), q.at("prefix").get<std::string>(),
+                                     q.at("suffix").get<std::string>()});
+        configs_[select.Text(0)] = std::move(config);
+    }
+    select.Reset();
     engine_.SetObjectObserver([this](const engine::ObjectEvent& e) { OnObjectEvent(e); });
+}
+
+void S3Notifications::Reset() {
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("DELETE FROM s3_notifications").Execute();
+    scope.Commit();
+    configs_.clear();
+}
+
+void S3Notifications::Save(const std::string& bucket, const BucketNotification& config) {
+    Json queues = Json::array();
+    for (const auto& q : config.queues)
+        queues.push_back({{"id", q.id}, {"queue", q.queue_arn}, {"events", q.events}, {"prefix", q.prefix}, {"suffix", q.suffix}});
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("INSERT OR REPLACE INTO s3_notifications (bucket, bucket_created_ns, configuration) VALUES (?1, ?2, ?3)")
+        .BindAll(bucket, StoredTime(config.bucket_created),
+                 Json{{"queues", queues}, {"event_bridge", config.event_bridge}}.dump())
+        .Execute();
+    scope.Commit();
+}
+
+void S3Notifications::Erase(const std::string& bucket) {
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("DELETE FROM s3_notifications WHERE bucket = ?1").BindAll(bucket).Execute();
+    scope.Commit();
+}
+
+const BucketNotification* S3Notifications::ConfigOf(const std::string& bucket) {
+    auto it = configs_.find(bucket);
+    if (it == configs_.end()) return nullptr;
+    auto b = engine_.GetBucket(bucket);
+    if (b && b->created == it->second.bucket_created) return &it->second;
+    Erase(bucket);
+    configs_.erase(it);
+    return nullptr;
 }
 
 S3Notifications::~S3Notifications() { engine_.SetObjectObserver(nullptr); }
@@ -117,12 +180,12 @@ void S3Notifications::SendToQueue(const std::string& queue_arn, const std::strin
 }
 
 void S3Notifications::OnObjectEvent(const engine::ObjectEvent& e) {
-    auto it = configs_.find(e.bucket);
-    if (it == configs_.end()) return;
+    const BucketNotification* config = ConfigOf(e.bucket);
+    if (!config) return;
     char seq[17];
     std::snprintf(seq, sizeof seq, "%016llX", static_cast<unsigned long long>(++sequencer_));
     std::string request_id = ids_.Hex(8);
-    for (const auto& q : it->second.queues) {
+    for (const auto& q : config->queues) {
         bool selected = false;
         for (const auto& ev : q.events) selected = selected || EventSelected(ev, e.name);
         if (!selected || e.key.rfind(q.prefix, 0) != 0) continue;
@@ -134,7 +197,7 @@ void S3Notifications::OnObjectEvent(const engine::ObjectEvent& e) {
             if (!ok) spdlog::warn("[s3] notification for bucket {} to {} failed: {}", bucket, arn, error);
         });
     }
-    if (it->second.event_bridge) {
+    if (config->event_bridge) {
         bool created = e.name.rfind("ObjectCreated", 0) == 0;
         Json object = {{"key", e.key}};
         if (created) object["size"] = e.size, object["etag"] = e.etag;
@@ -171,8 +234,8 @@ void S3Notifications::Get(const core::Request& request, core::Respond respond) {
         return respond(protocol::RestXmlError(404, "NoSuchBucket", "The specified bucket does not exist", "/" + bucket, rid));
     protocol::XmlWriter w;
     w.Declaration().Open("NotificationConfiguration", kNamespace);
-    if (auto it = configs_.find(bucket); it != configs_.end()) {
-        for (const auto& q : it->second.queues) {
+    if (const BucketNotification* config = ConfigOf(bucket)) {
+        for (const auto& q : config->queues) {
             w.Open("QueueConfiguration").Element("Id", q.id).Element("Queue", q.queue_arn);
             for (const auto& e : q.events) w.Element("Event", e);
             if (!q.prefix.empty() || !q.suffix.empty()) {
@@ -183,7 +246,7 @@ void S3Notifications::Get(const core::Request& request, core::Respond respond) {
             }
             w.Close();
         }
-        if (it->second.event_bridge) w.Open("EventBridgeConfiguration").Close();
+        if (config->event_bridge) w.Open("EventBridgeConfiguration").Close();
     }
     core::Response r;
     r.body = w.Finish();
@@ -198,7 +261,8 @@ void S3Notifications::Put(const core::Request& request, core::Respond respond) {
     auto error = [&](int status, const std::string& code, const std::string& message) {
         respond(protocol::RestXmlError(status, code, message, "/" + bucket, rid));
     };
-    if (!engine_.GetBucket(bucket)) return error(404, "NoSuchBucket", "The specified bucket does not exist");
+    auto existing = engine_.GetBucket(bucket);
+    if (!existing) return error(404, "NoSuchBucket", "The specified bucket does not exist");
     auto doc = protocol::ParseXml(request.body);
     if (!doc || doc->name.find("NotificationConfiguration") == std::string::npos)
         return error(400, "MalformedXML",
@@ -233,6 +297,7 @@ void S3Notifications::Put(const core::Request& request, core::Respond respond) {
         config.queues.push_back(std::move(q));
     }
     config.event_bridge = doc->Child("EventBridgeConfiguration") != nullptr;
+    config.bucket_created = existing->created;
     // Validate destinations with s3:TestEvent; save only if every queue accepted it.
     Json test = {{"Service", "Amazon S3"}, {"Event", "s3:TestEvent"}, {"Time", core::FormatIso8601(clock_.Now())},
                  {"Bucket", bucket}, {"RequestId", rid}, {"HostId", rid}};
@@ -249,8 +314,17 @@ void S3Notifications::Put(const core::Request& request, core::Respond respond) {
                                                   "Unable to validate the following destination configurations: " + list,
                                                   "/" + bucket, rid));
         }
-        if (config.queues.empty() && !config.event_bridge) configs_.erase(bucket);
-        else configs_[bucket] = config;
+        // The bucket may have gone while the test events were on their way.
+        auto now = engine_.GetBucket(bucket);
+        if (!now || now->created != config.bucket_created)
+            return respond(protocol::RestXmlError(404, "NoSuchBucket", "The specified bucket does not exist", "/" + bucket, rid));
+        if (config.queues.empty() && !config.event_bridge) {
+            Erase(bucket);
+            configs_.erase(bucket);
+        } else {
+            Save(bucket, config);
+            configs_[bucket] = config;
+        }
         core::Response r;
         r.headers.Set("x-amz-request-id", rid);
         respond(std::move(r));

@@ -12,8 +12,14 @@
 // saved (as AWS validates destinations).
 //
 // Limitations: TopicConfiguration (SNS) and CloudFunctionConfiguration are refused; form POST
-// uploads are reported as ObjectCreated:Put (the engine does not know the request's shape);
-// configurations live in memory (not kept across a restart); no ExpectedBucketOwner checks.
+// uploads are reported as ObjectCreated:Put (the engine does not know the request's shape); no
+// ExpectedBucketOwner checks.
+//
+// Durability: a bucket's configuration is a row of `s3_notifications` in the S3 database (module
+// "s3_notifications"), written under the runtime's GroupCommit before the PUT is answered and
+// loaded at start. A configuration belongs to the bucket it was saved on: deleting the bucket (and
+// creating one of the same name) leaves the new bucket without one, as in AWS (buckets are told
+// apart by creation time, so one deleted and re-created at the same virtual instant keeps it).
 
 #include <map>
 #include <memory>
@@ -27,6 +33,8 @@
 #include "sim/core/random.hpp"
 #include "sim/core/router.hpp"
 #include "sim/core/transport.hpp"
+#include "sim/store/database.hpp"
+#include "sim/store/group_commit.hpp"
 
 namespace sim::aws::s3::notifications {
 
@@ -41,6 +49,7 @@ struct QueueConfiguration {
 struct BucketNotification {
     std::vector<QueueConfiguration> queues;
     bool event_bridge = false;
+    core::TimePoint bucket_created;  ///< which incarnation of the bucket the configuration belongs to
 };
 
 /// True when `event_name` ("ObjectCreated:Put") is selected by `pattern` ("s3:ObjectCreated:*").
@@ -52,17 +61,24 @@ nlohmann::ordered_json RecordsMessage(const engine::ObjectEvent& e, const std::s
 
 class S3Notifications {
 public:
-    /// Registers itself as `engine`'s object observer. All references must outlive this object.
-    S3Notifications(engine::S3Engine& engine, clock::Clock& clock, core::Transport& transport, std::string region,
-                    std::string account_id, std::uint64_t seed);
+    /// Registers itself as `engine`'s object observer; migrates and loads `db` (the S3 database),
+    /// writes through `group`. All references must outlive this object.
+    S3Notifications(engine::S3Engine& engine, clock::Clock& clock, core::Transport& transport, store::Database& db,
+                    store::GroupCommit& group, std::string region, std::string account_id, std::uint64_t seed);
     ~S3Notifications();
 
     /// Adds GET/PUT /{bucket}?notification (before S3's catch-all routes).
     void Install(core::Router& router);
     void OnObjectEvent(const engine::ObjectEvent& e);
-    void Reset() { configs_.clear(); }
+    /// Forgets every configuration (in memory and on disk).
+    void Reset();
 
 private:
+    /// The configuration of `bucket` if it belongs to the bucket that exists now (a stale one,
+    /// left by a deleted bucket, is dropped).
+    const BucketNotification* ConfigOf(const std::string& bucket);
+    void Save(const std::string& bucket, const BucketNotification& config);
+    void Erase(const std::string& bucket);
     void Put(const core::Request& request, core::Respond respond);
     void Get(const core::Request& request, core::Respond respond);
     void SendToQueue(const std::string& queue_arn, const std::string& body, std::function<void(bool, std::string)> done);
@@ -70,6 +86,8 @@ private:
     engine::S3Engine& engine_;
     clock::Clock& clock_;
     core::Transport& transport_;
+    store::Database& db_;
+    store::GroupCommit& group_;
     std::string region_;
     std::string account_id_;
     core::IdGenerator ids_;

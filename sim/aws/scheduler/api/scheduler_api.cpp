@@ -7,6 +7,7 @@
 
 #include "sim/aws/protocol/aws_request.hpp"
 #include "sim/aws/protocol/errors.hpp"
+#include "sim/aws/protocol/page_token.hpp"
 #include "sim/core/random.hpp"
 
 namespace sim::aws::scheduler {
@@ -131,6 +132,40 @@ Json GroupJson(const GroupInfo& g) {
             {"LastModificationDate", core::ToEpochSeconds(g.last_modification_date)}};
 }
 
+/// NextToken and MaxResults (1-1000) of the List operations' query string.
+struct Paging {
+    std::string after;
+    std::size_t limit = 1000;
+};
+Paging PagingFrom(const core::Request& req) {
+    Paging p;
+    if (auto max = req.QueryParam("MaxResults")) {
+        std::size_t used = 0;
+        long long v = 0;
+        try {
+            v = std::stoll(std::string(*max), &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != max->size() || v < 1 || v > 1000)
+            throw BadInput("1 validation error detected: Value '" + std::string(*max) +
+                           "' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1000");
+        p.limit = static_cast<std::size_t>(v);
+    }
+    if (auto token = req.QueryParam("NextToken")) {
+        auto key = protocol::DecodePageToken(*token);
+        if (!key) throw BadInput("Invalid NextToken: " + std::string(*token));
+        p.after = std::move(*key);
+    }
+    return p;
+}
+
+template <typename T>
+Json WithNextToken(Json out, const core::Page<T>& page) {
+    if (page.next) out["NextToken"] = protocol::EncodePageToken(*page.next);
+    return out;
+}
+
 }  // namespace
 
 struct SchedulerApi::Impl {
@@ -167,10 +202,12 @@ struct SchedulerApi::Impl {
             const std::string& m = req.method;
             if (!seg.empty() && seg[0] == "schedules") {
                 if (seg.size() == 1 && m == "GET") {
+                    Paging p = PagingFrom(req);
+                    auto page = engine.ListSchedules(std::string(req.QueryParam("ScheduleGroup").value_or("")),
+                                                     std::string(req.QueryParam("NamePrefix").value_or("")),
+                                                     std::string(req.QueryParam("State").value_or("")), p.after, p.limit);
                     Json list = Json::array();
-                    for (const auto& i : engine.ListSchedules(req.QueryParam("ScheduleGroup").value_or(""),
-                                                              req.QueryParam("NamePrefix").value_or(""),
-                                                              req.QueryParam("State").value_or("")))
+                    for (const auto& i : page.items)
                         list.push_back({{"Arn", i.arn},
                                         {"Name", i.spec.name},
                                         {"GroupName", i.spec.group},
@@ -178,7 +215,7 @@ struct SchedulerApi::Impl {
                                         {"CreationDate", core::ToEpochSeconds(i.creation_date)},
                                         {"LastModificationDate", core::ToEpochSeconds(i.last_modification_date)},
                                         {"Target", {{"Arn", i.spec.target.arn}}}});
-                    return ok(Json{{"Schedules", list}});
+                    return ok(WithNextToken(Json{{"Schedules", list}}, page));
                 }
                 if (seg.size() == 2) {
                     std::string group = req.QueryParam("groupName").value_or("default");
@@ -202,10 +239,12 @@ struct SchedulerApi::Impl {
             }
             if (!seg.empty() && seg[0] == "schedule-groups") {
                 if (seg.size() == 1 && m == "GET") {
+                    Paging p = PagingFrom(req);
+                    auto page = engine.ListScheduleGroups(std::string(req.QueryParam("NamePrefix").value_or("")), p.after,
+                                                          p.limit);
                     Json list = Json::array();
-                    for (const auto& g : engine.ListScheduleGroups(req.QueryParam("NamePrefix").value_or("")))
-                        list.push_back(GroupJson(g));
-                    return ok(Json{{"ScheduleGroups", list}});
+                    for (const auto& g : page.items) list.push_back(GroupJson(g));
+                    return ok(WithNextToken(Json{{"ScheduleGroups", list}}, page));
                 }
                 if (seg.size() == 2) {
                     if (m == "POST") {

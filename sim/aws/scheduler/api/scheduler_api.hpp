@@ -9,11 +9,14 @@
 // ActionAfterCompletion (NONE | DELETE); targets SQS, Step Functions (StartExecution) and
 // in-process functions, with Input, RetryPolicy, DeadLetterConfig and SqsParameters.
 // Errors: ValidationException (400), ResourceNotFoundException (404), ConflictException (409).
+// ListSchedules / ListScheduleGroups page with NextToken and MaxResults (1-1000, default 1000); a
+// token this server did not issue is a ValidationException. Schedules and groups are durable
+// (events.db); after a restart a recurring schedule continues with its next slot (missed firings
+// are skipped) and a one-time schedule missed while down fires once, at start.
 //
 // Limitations: no tags (TagResource and friends answer 404 UnknownOperation), no KMS keys, no
 // universal (aws-sdk) targets, EventBridge/ECS/Kinesis/SageMaker target parameters are ignored;
-// schedules live in memory (not kept across a restart); lists are one page; ClientToken is
-// accepted and not used for idempotency.
+// ClientToken is accepted and not used for idempotency.
 
 #include <memory>
 

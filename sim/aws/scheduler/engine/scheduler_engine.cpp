@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
+#include "sim/store/migrations.hpp"
+
 namespace sim::aws::scheduler {
 
 namespace {
@@ -11,6 +15,41 @@ bool ValidName(const std::string& n) {
     return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
     });
+}
+using events::LoadTime;
+using events::StoredTime;
+
+const store::Migration kMigrations[] = {
+    {1, "CREATE TABLE scheduler_groups (name TEXT PRIMARY KEY, created_ns INTEGER NOT NULL, modified_ns INTEGER NOT NULL);"
+        "CREATE TABLE scheduler_schedules (grp TEXT NOT NULL, name TEXT NOT NULL, schedule TEXT NOT NULL,"
+        " last_slot_ns INTEGER NOT NULL, firings INTEGER NOT NULL, PRIMARY KEY (grp, name)) WITHOUT ROWID"},
+};
+
+events::Json StoredSpec(const ScheduleSpec& s) {
+    events::Json j = {{"expression", s.expression}, {"timezone", s.timezone}, {"enabled", s.enabled},
+                      {"flexible", s.flexible},     {"window", s.maximum_window_minutes},
+                      {"delete", s.delete_after_completion}, {"description", s.description},
+                      {"target", events::StoredTarget(s.target)}};
+    if (s.start_date) j["start"] = StoredTime(*s.start_date);
+    if (s.end_date) j["end"] = StoredTime(*s.end_date);
+    return j;
+}
+
+ScheduleSpec LoadSpec(const std::string& group, const std::string& name, const events::Json& j) {
+    ScheduleSpec s;
+    s.name = name;
+    s.group = group;
+    s.expression = j.at("expression").get<std::string>();
+    s.timezone = j.at("timezone").get<std::string>();
+    s.enabled = j.at("enabled").get<bool>();
+    s.flexible = j.at("flexible").get<bool>();
+    s.maximum_window_minutes = j.at("window").get<int>();
+    s.delete_after_completion = j.at("delete").get<bool>();
+    s.description = j.value("description", "");
+    s.target = events::LoadTarget(j.at("target"));
+    if (j.contains("start")) s.start_date = LoadTime(j["start"].get<std::int64_t>());
+    if (j.contains("end")) s.end_date = LoadTime(j["end"].get<std::int64_t>());
+    return s;
 }
 }  // namespace
 
@@ -23,10 +62,17 @@ struct SchedulerEngine::Entry {
     clock::TimerId timer = 0;
 };
 
-SchedulerEngine::SchedulerEngine(clock::Clock& clock, events::TargetDelivery& delivery, std::string region,
-                                 std::string account_id, std::uint64_t seed)
-    : clock_(clock), delivery_(delivery), region_(std::move(region)), account_id_(std::move(account_id)), random_(seed) {
-    Reset();
+SchedulerEngine::SchedulerEngine(clock::Clock& clock, events::TargetDelivery& delivery, store::Database& db,
+                                 store::GroupCommit& group, std::string region, std::string account_id, std::uint64_t seed)
+    : clock_(clock),
+      delivery_(delivery),
+      db_(db),
+      group_(group),
+      region_(std::move(region)),
+      account_id_(std::move(account_id)),
+      random_(seed) {
+    store::Migrate(db_, "scheduler", kMigrations);
+    Load();
 }
 
 SchedulerEngine::~SchedulerEngine() {
@@ -35,11 +81,87 @@ SchedulerEngine::~SchedulerEngine() {
 }
 
 void SchedulerEngine::Reset() {
+    auto scope = group_.BeginWrite(db_);
+    db_.Exec("DELETE FROM scheduler_schedules; DELETE FROM scheduler_groups");
+    scope.Commit();
     for (auto& [k, e] : schedules_)
         if (e->timer) clock_.Cancel(e->timer);
     schedules_.clear();
     groups_.clear();
-    groups_["default"] = GroupInfo{"default", GroupArn("default"), clock_.Now(), clock_.Now()};
+    GroupInfo d{"default", GroupArn("default"), clock_.Now(), clock_.Now()};
+    SaveGroup(d);
+    groups_["default"] = d;
+}
+
+void SchedulerEngine::Load() {
+    auto& gs = db_.Prepare("SELECT name, created_ns, modified_ns FROM scheduler_groups");
+    while (gs.Step()) {
+        std::string name = gs.Text(0);
+        groups_[name] = GroupInfo{name, GroupArn(name), LoadTime(gs.Int64(1)), LoadTime(gs.Int64(2))};
+    }
+    gs.Reset();
+    if (!groups_.count("default")) {
+        GroupInfo d{"default", GroupArn("default"), clock_.Now(), clock_.Now()};
+        SaveGroup(d);
+        groups_["default"] = d;
+    }
+    auto& ss = db_.Prepare("SELECT grp, name, schedule, last_slot_ns, firings FROM scheduler_schedules");
+    while (ss.Step()) {
+        auto j = events::Json::parse(ss.Text(2));
+        auto e = std::make_unique<Entry>();
+        // A stored spec was valid when saved (its EndDate may have passed since: Arm finishes it).
+        ScheduleSpec spec = LoadSpec(ss.Text(0), ss.Text(1), j);
+        e->expression = events::ScheduleExpression::Parse(spec.expression, true).value();
+        e->zone = events::TimeZone::Load(spec.timezone).value();
+        e->info.spec = std::move(spec);
+        e->info.arn = j.at("arn").get<std::string>();
+        e->info.creation_date = LoadTime(j.at("created").get<std::int64_t>());
+        e->info.last_modification_date = LoadTime(j.at("modified").get<std::int64_t>());
+        e->anchor = LoadTime(j.at("anchor").get<std::int64_t>());
+        e->last_slot = LoadTime(ss.Int64(3));
+        e->info.firings = static_cast<std::uint64_t>(ss.Int64(4));
+        schedules_[e->info.spec.group + "/" + e->info.spec.name] = std::move(e);
+    }
+    ss.Reset();
+    for (auto& [k, e] : schedules_) Arm(*e, true);
+    if (!schedules_.empty()) spdlog::info("[scheduler] loaded {} schedules in {} groups", schedules_.size(), groups_.size());
+}
+
+void SchedulerEngine::SaveGroup(const GroupInfo& g) {
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("INSERT OR REPLACE INTO scheduler_groups (name, created_ns, modified_ns) VALUES (?1, ?2, ?3)")
+        .BindAll(g.name, StoredTime(g.creation_date), StoredTime(g.last_modification_date))
+        .Execute();
+    scope.Commit();
+}
+
+void SchedulerEngine::SaveSchedule(const Entry& e) {
+    auto j = StoredSpec(e.info.spec);
+    j["arn"] = e.info.arn;
+    j["created"] = StoredTime(e.info.creation_date);
+    j["modified"] = StoredTime(e.info.last_modification_date);
+    j["anchor"] = StoredTime(e.anchor);
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("INSERT OR REPLACE INTO scheduler_schedules (grp, name, schedule, last_slot_ns, firings)"
+                " VALUES (?1, ?2, ?3, ?4, ?5)")
+        .BindAll(e.info.spec.group, e.info.spec.name, j.dump(), StoredTime(e.last_slot),
+                 static_cast<std::int64_t>(e.info.firings))
+        .Execute();
+    scope.Commit();
+}
+
+void SchedulerEngine::SaveFiring(const Entry& e) {
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("UPDATE scheduler_schedules SET last_slot_ns = ?3, firings = ?4 WHERE grp = ?1 AND name = ?2")
+        .BindAll(e.info.spec.group, e.info.spec.name, StoredTime(e.last_slot), static_cast<std::int64_t>(e.info.firings))
+        .Execute();
+    scope.Commit();
+}
+
+void SchedulerEngine::EraseSchedule(const ScheduleSpec& s) {
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("DELETE FROM scheduler_schedules WHERE grp = ?1 AND name = ?2").BindAll(s.group, s.name).Execute();
+    scope.Commit();
 }
 
 std::string SchedulerEngine::GroupArn(const std::string& name) const {
@@ -80,6 +202,7 @@ SchedulerResult<std::string> SchedulerEngine::CreateSchedule(const ScheduleSpec&
     // A rate schedule without StartDate "starts invoking the target immediately" (AWS docs).
     if (e->expression->kind() == events::ScheduleExpression::Kind::kRate && !s.start_date)
         e->last_slot -= std::chrono::nanoseconds(1);
+    SaveSchedule(*e);
     Entry& ref = *e;
     schedules_[key] = std::move(e);
     Arm(ref);
@@ -93,30 +216,37 @@ SchedulerResult<std::string> SchedulerEngine::UpdateSchedule(const ScheduleSpec&
     next.timer = 0;
     if (auto p = Prepare(s, next); !p) return core::Fail(p.error());
     Entry& e = *it->second;
+    if (e.info.spec.expression != s.expression) next.anchor = clock_.Now();
+    next.info.last_modification_date = clock_.Now();
+    next.last_slot = std::max(next.last_slot, clock_.Now());
+    SaveSchedule(next);
     if (e.timer) clock_.Cancel(e.timer);
-    bool expression_changed = e.info.spec.expression != s.expression;
     e = std::move(next);
-    e.info.last_modification_date = clock_.Now();
-    if (expression_changed) e.anchor = clock_.Now();
-    e.last_slot = std::max(e.last_slot, clock_.Now());
     Arm(e);
     return e.info.arn;
 }
 
-void SchedulerEngine::Arm(Entry& e) {
+void SchedulerEngine::Arm(Entry& e, bool resuming) {
     if (e.timer) clock_.Cancel(e.timer);
     e.timer = 0;
     e.info.next_fire.reset();
     const ScheduleSpec& s = e.info.spec;
-    std::optional<core::TimePoint> slot;
-    core::TimePoint after = e.last_slot;
-    if (s.start_date && *s.start_date - std::chrono::nanoseconds(1) > after) after = *s.start_date - std::chrono::nanoseconds(1);
-    if (e.expression->kind() == events::ScheduleExpression::Kind::kRate) {
+    bool one_time = e.expression->kind() == events::ScheduleExpression::Kind::kAt;
+    auto next_after = [&](core::TimePoint after) {
+        if (s.start_date && *s.start_date - std::chrono::nanoseconds(1) > after) after = *s.start_date - std::chrono::nanoseconds(1);
         // A rate schedule counts from its StartDate, else from its creation (first firing at once).
-        core::TimePoint anchor = s.start_date ? *s.start_date : e.anchor;
-        slot = e.expression->NextAfter(after, *e.zone, anchor);
-    } else {
-        slot = e.expression->NextAfter(after, *e.zone);
+        if (e.expression->kind() == events::ScheduleExpression::Kind::kRate)
+            return e.expression->NextAfter(after, *e.zone, s.start_date ? *s.start_date : e.anchor);
+        return e.expression->NextAfter(after, *e.zone);
+    };
+    std::optional<core::TimePoint> slot = next_after(e.last_slot);
+    core::TimePoint now = clock_.Now();
+    if (resuming && slot && *slot < now && !one_time) {
+        // Missed while the process was down: continue with the next slot from now, no burst.
+        auto resumed = next_after(now - std::chrono::nanoseconds(1));
+        spdlog::info("[scheduler] {}: firings missed while stopped are skipped (the one due at {} and any later)",
+                     e.info.arn, core::FormatIso8601(*slot));
+        slot = resumed;
     }
     bool finished = !slot || (s.end_date && *slot > *s.end_date);
     if (finished) {
@@ -124,13 +254,15 @@ void SchedulerEngine::Arm(Entry& e) {
             std::string key = s.group + "/" + s.name;
             clock_.ScheduleAfter(core::Duration{0}, [this, key] {
                 auto it = schedules_.find(key);
-                if (it != schedules_.end() && !it->second->info.next_fire) schedules_.erase(it);
+                if (it == schedules_.end() || it->second->info.next_fire) return;
+                EraseSchedule(it->second->info.spec);
+                schedules_.erase(it);
             });
         }
         return;
     }
     if (!s.enabled) return;
-    core::TimePoint at = *slot;
+    core::TimePoint at = std::max(*slot, now);  // a one-time schedule missed while stopped fires at once
     if (s.flexible) {
         auto window_ms = static_cast<std::int64_t>(s.maximum_window_minutes) * 60000;
         at += std::chrono::milliseconds(static_cast<std::int64_t>(random_.Below(static_cast<std::uint64_t>(window_ms))));
@@ -151,6 +283,7 @@ void SchedulerEngine::Fire(const std::string& key) {
     Entry& e = *schedules_.at(key);
     ++firings_;
     ++e.info.firings;
+    SaveFiring(e);
     // Scheduler sends the target's Input as is (templated targets have no event envelope).
     delivery_.Deliver(e.info.spec.target, e.info.spec.target.input.value_or("{}"), {"SCHEDULE_ARN", e.info.arn});
     Arm(e);
@@ -162,22 +295,23 @@ SchedulerResult<ScheduleInfo> SchedulerEngine::GetSchedule(const std::string& na
     return it->second->info;
 }
 
-std::vector<ScheduleInfo> SchedulerEngine::ListSchedules(const std::string& group, const std::string& prefix,
-                                                         const std::string& state) const {
-    std::vector<ScheduleInfo> out;
-    for (const auto& [k, e] : schedules_) {
-        const auto& s = e->info.spec;
-        if (!group.empty() && s.group != group) continue;
-        if (s.name.rfind(prefix, 0) != 0) continue;
-        if (!state.empty() && (state == "ENABLED") != s.enabled) continue;
-        out.push_back(e->info);
-    }
-    return out;
+core::Page<ScheduleInfo> SchedulerEngine::ListSchedules(const std::string& group, const std::string& prefix,
+                                                        const std::string& state, const std::string& after,
+                                                        std::size_t limit) const {
+    return core::PageOf<ScheduleInfo>(
+        schedules_, after, limit,
+        [&](const auto& e) {
+            const auto& s = e->info.spec;
+            return (group.empty() || s.group == group) && s.name.rfind(prefix, 0) == 0 &&
+                   (state.empty() || (state == "ENABLED") == s.enabled);
+        },
+        [](const auto& e) { return e->info; });
 }
 
 SchedulerResult<core::Unit> SchedulerEngine::DeleteSchedule(const std::string& name, const std::string& group) {
     auto it = schedules_.find((group.empty() ? "default" : group) + "/" + name);
     if (it == schedules_.end()) return Err(SchedulerErrorCode::kResourceNotFound, "Schedule " + name + " does not exist.");
+    EraseSchedule(it->second->info.spec);
     if (it->second->timer) clock_.Cancel(it->second->timer);
     schedules_.erase(it);
     return core::Unit{};
@@ -186,7 +320,9 @@ SchedulerResult<core::Unit> SchedulerEngine::DeleteSchedule(const std::string& n
 SchedulerResult<std::string> SchedulerEngine::CreateScheduleGroup(const std::string& name) {
     if (!ValidName(name)) return Err(SchedulerErrorCode::kValidation, "Invalid schedule group name: " + name);
     if (groups_.count(name)) return Err(SchedulerErrorCode::kConflict, "Schedule group " + name + " already exists.");
-    groups_[name] = GroupInfo{name, GroupArn(name), clock_.Now(), clock_.Now()};
+    GroupInfo g{name, GroupArn(name), clock_.Now(), clock_.Now()};
+    SaveGroup(g);
+    groups_[name] = g;
     return GroupArn(name);
 }
 
@@ -196,16 +332,21 @@ SchedulerResult<GroupInfo> SchedulerEngine::GetScheduleGroup(const std::string& 
     return it->second;
 }
 
-std::vector<GroupInfo> SchedulerEngine::ListScheduleGroups(const std::string& prefix) const {
-    std::vector<GroupInfo> out;
-    for (const auto& [n, g] : groups_)
-        if (n.rfind(prefix, 0) == 0) out.push_back(g);
-    return out;
+core::Page<GroupInfo> SchedulerEngine::ListScheduleGroups(const std::string& prefix, const std::string& after,
+                                                          std::size_t limit) const {
+    return core::PageOf<GroupInfo>(
+        groups_, after, limit, [&](const GroupInfo& g) { return g.name.rfind(prefix, 0) == 0; },
+        [](const GroupInfo& g) { return g; });
 }
 
 SchedulerResult<core::Unit> SchedulerEngine::DeleteScheduleGroup(const std::string& name) {
     if (name == "default") return Err(SchedulerErrorCode::kValidation, "The default schedule group cannot be deleted.");
-    if (!groups_.erase(name)) return Err(SchedulerErrorCode::kResourceNotFound, "Schedule group " + name + " does not exist.");
+    if (!groups_.count(name)) return Err(SchedulerErrorCode::kResourceNotFound, "Schedule group " + name + " does not exist.");
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("DELETE FROM scheduler_schedules WHERE grp = ?1").BindAll(name).Execute();
+    db_.Prepare("DELETE FROM scheduler_groups WHERE name = ?1").BindAll(name).Execute();
+    scope.Commit();
+    groups_.erase(name);
     for (auto it = schedules_.begin(); it != schedules_.end();) {
         if (it->second->info.spec.group == name) {
             if (it->second->timer) clock_.Cancel(it->second->timer);

@@ -6,7 +6,12 @@
 // ActionAfterCompletion DELETE removes a schedule once it has no further firing.
 // https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
 //
-// State is in memory on the loop thread (not kept across a restart).
+// Durability: groups and schedules are rows of `scheduler_groups` / `scheduler_schedules`, written
+// under the runtime's GroupCommit (a firing records its slot, so a one-time schedule never fires
+// twice). At start every schedule is re-armed. Firings missed while the process was down are not
+// made up in a burst: a recurring schedule continues with its next slot after the current time; a
+// one-time at() schedule whose time passed while down fires once, late, at start (Scheduler
+// delivers each invocation at least once; ActionAfterCompletion then applies).
 
 #include <map>
 #include <memory>
@@ -17,7 +22,10 @@
 #include "sim/aws/events/engine/schedule.hpp"
 #include "sim/aws/events/engine/targets.hpp"
 #include "sim/clock/clock.hpp"
+#include "sim/core/page.hpp"
 #include "sim/core/random.hpp"
+#include "sim/store/database.hpp"
+#include "sim/store/group_commit.hpp"
 
 namespace sim::aws::scheduler {
 
@@ -62,35 +70,49 @@ struct GroupInfo {
 
 class SchedulerEngine {
 public:
-    SchedulerEngine(clock::Clock& clock, events::TargetDelivery& delivery, std::string region, std::string account_id,
-                    std::uint64_t seed);
+    /// Migrates and loads `db` (module "scheduler"); writes go through `group`. All references
+    /// must outlive this object.
+    SchedulerEngine(clock::Clock& clock, events::TargetDelivery& delivery, store::Database& db, store::GroupCommit& group,
+                    std::string region, std::string account_id, std::uint64_t seed);
     ~SchedulerEngine();
 
     SchedulerResult<std::string> CreateSchedule(const ScheduleSpec& spec);
     SchedulerResult<std::string> UpdateSchedule(const ScheduleSpec& spec);
     SchedulerResult<ScheduleInfo> GetSchedule(const std::string& name, const std::string& group) const;
-    /// `group` empty: all groups; `state` "", "ENABLED" or "DISABLED".
-    std::vector<ScheduleInfo> ListSchedules(const std::string& group, const std::string& prefix, const std::string& state) const;
+    /// `group` empty: all groups; `state` "", "ENABLED" or "DISABLED". Ordered by group then name,
+    /// at most `limit`, after the page key `after` (a previous page's `next`; "" for the first).
+    core::Page<ScheduleInfo> ListSchedules(const std::string& group, const std::string& prefix, const std::string& state,
+                                           const std::string& after = "", std::size_t limit = 1000) const;
     SchedulerResult<core::Unit> DeleteSchedule(const std::string& name, const std::string& group);
 
     SchedulerResult<std::string> CreateScheduleGroup(const std::string& name);
     SchedulerResult<GroupInfo> GetScheduleGroup(const std::string& name) const;
-    std::vector<GroupInfo> ListScheduleGroups(const std::string& prefix) const;
+    core::Page<GroupInfo> ListScheduleGroups(const std::string& prefix, const std::string& after = "",
+                                             std::size_t limit = 1000) const;
     /// Deletes the group and its schedules; "default" cannot be deleted.
     SchedulerResult<core::Unit> DeleteScheduleGroup(const std::string& name);
 
+    /// Wipes every schedule and group (the default group is re-created), in memory and on disk.
     void Reset();
     std::uint64_t Firings() const { return firings_; }
 
 private:
     struct Entry;
+    void Load();
+    void SaveGroup(const GroupInfo& g);
+    void SaveSchedule(const Entry& e);
+    void SaveFiring(const Entry& e);
+    void EraseSchedule(const ScheduleSpec& s);
     SchedulerResult<core::Unit> Prepare(const ScheduleSpec& spec, Entry& entry) const;
-    void Arm(Entry& e);
+    /// `resuming`: armed at start after a restart (missed firings are skipped, see the header).
+    void Arm(Entry& e, bool resuming = false);
     void Fire(const std::string& key);
     std::string GroupArn(const std::string& name) const;
 
     clock::Clock& clock_;
     events::TargetDelivery& delivery_;
+    store::Database& db_;
+    store::GroupCommit& group_;
     std::string region_;
     std::string account_id_;
     core::Random random_;

@@ -1,6 +1,9 @@
 // SQS event source mappings over the real SQS engine (through the composition root's adapter).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 #include "sim/app/sqs_queue_source.hpp"
 #include "sim/aws/lambda/engine/event_source_mappings.hpp"
 #include "sim/clock/virtual_clock.hpp"
@@ -194,6 +197,59 @@ TEST(EventSourceMapping, BadInputIsRejected) {
     c.maximum_concurrency.reset();
     ASSERT_TRUE(h.esm->Create(kQueueArn, c).ok());
     EXPECT_EQ(h.esm->Create(kQueueArn, c).error().code, EsmErrorCode::kResourceConflict);
+}
+
+TEST(EventSourceMapping, DurableMappingsResumeAfterARestartAndPage) {
+    Harness h;
+    auto durable = [&] {
+        h.group.Flush();  // migrations run outside the open batch, as at start
+        return std::make_unique<EventSourceMappings>(h.loop, h.clock, h.functions, *h.source, *h.db, h.group, "us-east-1",
+                                                     "000000000000", 3);
+    };
+    h.esm.reset();
+    h.esm = durable();
+    MappingConfig c;
+    c.batch_size = 5;
+    c.report_batch_item_failures = true;
+    c.maximum_concurrency = 4;
+    auto created = h.Map("collect", c);
+    MappingConfig off;
+    off.enabled = false;
+    off.function_name = "cardsim-echo";
+    ASSERT_TRUE(h.esm->Create(kQueueArn, off).ok());
+    h.group.Flush();
+    h.esm.reset();        // the process stops: mappings are gone from memory ...
+    h.Send("while-down");  // ... and a message arrives meanwhile
+    h.esm = durable();
+    auto back = h.esm->Get(created.uuid);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->batch_size, 5);
+    EXPECT_TRUE(back->report_batch_item_failures);
+    EXPECT_EQ(back->maximum_concurrency, 4);
+    EXPECT_EQ(back->last_modified, created.last_modified);
+    h.clock.RunToQuiescence();
+    ASSERT_EQ(h.batches.size(), 1u);  // the waiting message is consumed once the mapping is back
+    EXPECT_EQ(h.batches[0].second, std::vector<std::string>{"while-down"});
+    // A new mapping after the restart never reuses a UUID; pages are ordered by UUID.
+    MappingConfig other;
+    other.function_name = "collect";
+    ASSERT_TRUE(h.esm->Create("arn:aws:sqs:us-east-1:000000000000:dlq", other).ok());
+    std::vector<std::string> uuids;
+    std::string after;
+    do {
+        auto page = h.esm->List("", "", after, 2);
+        for (const auto& m : page.items) uuids.push_back(m.uuid);
+        after = page.next.value_or("");
+    } while (!after.empty());
+    ASSERT_EQ(uuids.size(), 3u);
+    EXPECT_TRUE(std::is_sorted(uuids.begin(), uuids.end()));
+    EXPECT_EQ(std::set<std::string>(uuids.begin(), uuids.end()).size(), 3u);
+    ASSERT_TRUE(h.esm->Delete(created.uuid).ok());
+    h.group.Flush();
+    h.esm.reset();
+    h.esm = durable();
+    EXPECT_FALSE(h.esm->Get(created.uuid).ok());
+    EXPECT_EQ(h.esm->List("", "").size(), 2u);
 }
 
 }  // namespace
