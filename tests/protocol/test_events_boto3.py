@@ -162,5 +162,51 @@ class EventsCase(VirtualSimCase):
             self.events.delete_rule(Name="page-%d" % i, Force=True)
 
 
+    def test_custom_event_buses(self):
+        url = self.queue("bus-alerts")
+        arn = self.events.create_event_bus(Name="payments", Description="card payments")["EventBusArn"]
+        self.assertEqual(arn, "arn:aws:events:us-east-1:000000000000:event-bus/payments")
+        d = self.events.describe_event_bus(Name="payments")
+        self.assertEqual((d["Name"], d["Arn"], d["Description"]), ("payments", arn, "card payments"))
+        self.assertEqual(self.events.describe_event_bus()["Name"], "default")
+        first = self.events.list_event_buses(Limit=1)  # botocore has no paginator for it
+        rest = self.events.list_event_buses(Limit=1, NextToken=first["NextToken"])
+        self.assertEqual([b["Name"] for b in first["EventBuses"] + rest["EventBuses"]], ["default", "payments"])
+        self.assertNotIn("NextToken", rest)
+        rule = self.events.put_rule(Name="big", EventBusName="payments",
+                                    EventPattern=json.dumps({"source": ["cardsim.payments"]}))["RuleArn"]
+        self.assertEqual(rule, "arn:aws:events:us-east-1:000000000000:rule/payments/big")
+        self.events.put_targets(Rule="big", EventBusName=arn, Targets=[{"Id": "q", "Arn": queue_arn("bus-alerts")}])
+        self.assertEqual([r["Name"] for r in self.events.list_rules(EventBusName="payments")["Rules"]], ["big"])
+        self.assertNotIn("big", [r["Name"] for r in self.events.list_rules()["Rules"]])
+        self.assertEqual(self.events.describe_rule(Name="big", EventBusName="payments")["EventBusName"], "payments")
+        r = self.events.put_events(Entries=[
+            {"Source": "cardsim.payments", "DetailType": "Payment", "Detail": '{"n":1}', "EventBusName": "payments"},
+            {"Source": "cardsim.payments", "DetailType": "Payment", "Detail": '{"n":2}'},
+            {"Source": "cardsim.payments", "DetailType": "Payment", "Detail": '{"n":3}', "EventBusName": "nope"}])
+        self.assertEqual(r["FailedEntryCount"], 1)
+        got = drain(self.sqs, url, 1)
+        self.assertEqual([json.loads(m["Body"])["detail"] for m in got], [{"n": 1}])
+        errors = [
+            (lambda: self.events.create_event_bus(Name="payments"), "ResourceAlreadyExistsException"),
+            (lambda: self.events.describe_event_bus(Name="nope"), "ResourceNotFoundException"),
+            (lambda: self.events.list_rules(EventBusName="nope"), "ResourceNotFoundException"),
+            (lambda: self.events.put_rule(Name="x", EventBusName="nope", EventPattern='{"source":["a"]}'),
+             "ResourceNotFoundException"),
+            (lambda: self.events.put_rule(Name="tick", EventBusName="payments", ScheduleExpression="rate(1 hour)"),
+             "ValidationException"),
+            (lambda: self.events.delete_event_bus(Name="payments"), "ValidationException"),  # it has rules
+            (lambda: self.events.delete_event_bus(Name="default"), "ValidationException"),
+        ]
+        for call, code in errors:
+            with self.assertRaises(ClientError) as e:
+                call()
+            self.assertEqual(e.exception.response["Error"]["Code"], code)
+        self.events.delete_rule(Name="big", EventBusName="payments", Force=True)
+        self.events.delete_event_bus(Name="payments")
+        self.events.delete_event_bus(Name="payments")  # a missing bus: no error, as AWS
+        self.assertEqual([b["Name"] for b in self.events.list_event_buses()["EventBuses"]], ["default"])
+
+
 if __name__ == "__main__":
     unittest.main()

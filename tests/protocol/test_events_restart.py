@@ -35,6 +35,9 @@ class EventsRestart(unittest.TestCase):
                 {"Id": "q", "Arn": queue_arn("ticks"), "Input": '{"job":"statement"}',
                  "RetryPolicy": {"MaximumRetryAttempts": 4, "MaximumEventAgeInSeconds": 3600}}])
             c["events"].put_rule(Name="cards", EventPattern=json.dumps({"source": ["cardsim.cards"]}), State="DISABLED")
+            c["events"].create_event_bus(Name="payments", Description="card payments")
+            c["events"].put_rule(Name="big", EventBusName="payments", EventPattern=json.dumps({"source": ["cardsim.pay"]}))
+            c["events"].put_targets(Rule="big", EventBusName="payments", Targets=[{"Id": "q", "Arn": queue_arn("ticks")}])
             c["events"].put_targets(Rule="cards", Targets=[{"Id": "f", "Arn": function_arn("cardsim-echo")}])
             c["scheduler"].create_schedule_group(Name="batch")
             c["scheduler"].create_schedule(
@@ -74,6 +77,10 @@ class EventsRestart(unittest.TestCase):
             self.assertEqual(strip(c["events"].describe_rule(Name="daily-0300")), strip(before["rule"]))
             self.assertEqual(c["events"].list_targets_by_rule(Rule="daily-0300")["Targets"], before["targets"])
             self.assertEqual(c["events"].describe_rule(Name="cards")["State"], "DISABLED")
+            self.assertEqual(c["events"].describe_event_bus(Name="payments")["Description"], "card payments")
+            c["events"].put_events(Entries=[{"Source": "cardsim.pay", "DetailType": "P", "Detail": "{}",
+                                             "EventBusName": "payments"}])
+            self.assertEqual(json.loads(drain(sqs, urls["ticks"], 1)[0]["Body"])["source"], "cardsim.pay")
             self.assertEqual(strip(c["scheduler"].get_schedule(Name="tokyo-0900", GroupName="batch")),
                              strip(before["schedule"]))
             self.assertIn("batch", [g["Name"] for g in c["scheduler"].list_schedule_groups()["ScheduleGroups"]])

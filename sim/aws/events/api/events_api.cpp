@@ -26,6 +26,7 @@ const char* WireCode(EventsErrorCode code) {
         case EventsErrorCode::kResourceNotFound: return "ResourceNotFoundException";
         case EventsErrorCode::kInvalidEventPattern: return "InvalidEventPatternException";
         case EventsErrorCode::kLimitExceeded: return "LimitExceededException";
+        case EventsErrorCode::kAlreadyExists: return "ResourceAlreadyExistsException";
     }
     return "ValidationException";
 }
@@ -133,6 +134,14 @@ Json RuleJson(const RuleInfo& r) {
     return out;
 }
 
+Json BusJson(const BusInfo& b) {
+    Json out = {{"Name", b.name}, {"Arn", b.arn}};
+    if (!b.description.empty()) out["Description"] = b.description;
+    out["CreationTime"] = core::ToEpochSeconds(b.created);
+    out["LastModifiedTime"] = core::ToEpochSeconds(b.last_modified);
+    return out;
+}
+
 Json FailedEntries(const std::vector<TargetFailure>& failures) {
     Json out = Json::array();
     for (const auto& f : failures)
@@ -158,8 +167,40 @@ struct EventsApi::Impl {
             {"ListTargetsByRule", &Impl::ListTargetsByRule}, {"PutEvents", &Impl::PutEvents},
             {"TestEventPattern", &Impl::TestEventPattern},
             {"ListRuleNamesByTarget", &Impl::ListRuleNamesByTarget},
+            {"CreateEventBus", &Impl::CreateEventBus},   {"DeleteEventBus", &Impl::DeleteEventBus},
+            {"DescribeEventBus", &Impl::DescribeEventBus}, {"ListEventBuses", &Impl::ListEventBuses},
         };
         return ops;
+    }
+
+    Result CreateEventBus(const Json& in) {
+        if (Optional(in, "EventSourceName"))
+            throw BadInput("Partner event buses (EventSourceName) are not supported by cardsim.");
+        std::string description = Optional(in, "Description").value_or("");
+        auto arn = engine.CreateEventBus(Required(in, "Name"), description);
+        if (!arn) return core::Fail(arn.error());
+        Json out = {{"EventBusArn", *arn}};
+        if (!description.empty()) out["Description"] = description;
+        return out;
+    }
+    Result DeleteEventBus(const Json& in) {
+        auto s = engine.DeleteEventBus(Required(in, "Name"));
+        if (!s) return core::Fail(s.error());
+        return Json::object();
+    }
+    Result DescribeEventBus(const Json& in) {
+        auto b = engine.DescribeEventBus(Optional(in, "Name").value_or("default"));
+        if (!b) return core::Fail(b.error());
+        return BusJson(*b);
+    }
+    Result ListEventBuses(const Json& in) {
+        Paging p = PagingFrom(in);
+        auto page = engine.ListEventBuses(Optional(in, "NamePrefix").value_or(""), p.after, p.limit);
+        Json buses = Json::array();
+        for (const auto& b : page.items) buses.push_back(BusJson(b));
+        Json out = {{"EventBuses", buses}};
+        AddNextToken(out, page);
+        return out;
     }
 
     Result PutRule(const Json& in) {
@@ -189,6 +230,7 @@ struct EventsApi::Impl {
     }
     Result ListRules(const Json& in) {
         Paging p = PagingFrom(in);
+        if (auto bus = engine.DescribeEventBus(Bus(in)); !bus) return core::Fail(bus.error());
         auto page = engine.ListRules(Optional(in, "NamePrefix").value_or(""), Bus(in), p.after, p.limit);
         Json rules = Json::array();
         for (const auto& r : page.items) rules.push_back(RuleJson(r));
@@ -198,6 +240,7 @@ struct EventsApi::Impl {
     }
     Result ListRuleNamesByTarget(const Json& in) {
         Paging p = PagingFrom(in);
+        if (auto bus = engine.DescribeEventBus(Bus(in)); !bus) return core::Fail(bus.error());
         auto page = engine.ListRuleNamesByTarget(Required(in, "TargetArn"), Bus(in), p.after, p.limit);
         Json out = {{"RuleNames", page.items}};
         AddNextToken(out, page);

@@ -3,7 +3,13 @@
 // over the EventsEngine.
 //
 // Supported operations: PutRule, DescribeRule, ListRules, DeleteRule, EnableRule, DisableRule,
-// PutTargets, RemoveTargets, ListTargetsByRule, ListRuleNamesByTarget, PutEvents, TestEventPattern.
+// PutTargets, RemoveTargets, ListTargetsByRule, ListRuleNamesByTarget, PutEvents, TestEventPattern,
+// CreateEventBus, DeleteEventBus, DescribeEventBus, ListEventBuses.
+//  - Custom event buses: EventBusName (a name or an event-bus ARN) on PutRule, DescribeRule,
+//    ListRules, DeleteRule, EnableRule, DisableRule, PutTargets, RemoveTargets, ListTargetsByRule,
+//    ListRuleNamesByTarget and each PutEvents entry; a rule matches only its bus's events; rule
+//    ARNs of a custom bus are rule/<bus>/<name>; ScheduleExpression only on the default bus, a
+//    bus with rules cannot be deleted (ValidationException), as AWS.
 //  - Lists page with NextToken and Limit (1-100, default 100 as AWS); a token this server did not
 //    issue is a ValidationException.
 //  - Rules and targets are durable (events.db): a restart keeps them and re-arms scheduled rules
@@ -17,8 +23,8 @@
 //    LimitExceededException (per-target problems in FailedEntries), UnknownOperationException,
 //    SerializationException.
 //
-// Limitations: only the default event bus (no CreateEventBus, archives, replays, API
-// destinations, connections, partner sources); tags are not stored; RoleArn is stored, never
+// Limitations: no partner event buses or sources, resource policies (PutPermission), archives,
+// replays, API destinations, connections, or event buses as targets; tags are not stored; RoleArn is stored, never
 // assumed (access control is the edge's --auth).
 
 #include <memory>

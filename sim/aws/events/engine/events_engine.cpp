@@ -22,7 +22,16 @@ bool ValidName(const std::string& name) {
 const store::Migration kMigrations[] = {
     {1, "CREATE TABLE events_rules (bus TEXT NOT NULL, name TEXT NOT NULL, rule TEXT NOT NULL,"
         " PRIMARY KEY (bus, name)) WITHOUT ROWID"},
+    {2, "CREATE TABLE events_buses (name TEXT PRIMARY KEY, description TEXT NOT NULL, created_ns INTEGER NOT NULL,"
+        " modified_ns INTEGER NOT NULL)"},
 };
+
+bool ValidBusName(const std::string& name) {
+    if (name.empty() || name.size() > 256) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+    });
+}
 }  // namespace
 
 struct EventsEngine::Rule {
@@ -36,7 +45,13 @@ struct EventsEngine::Rule {
 
 EventsEngine::EventsEngine(clock::Clock& clock, TargetDelivery& delivery, store::Database& db, store::GroupCommit& group,
                            EventsOptions options)
-    : clock_(clock), delivery_(delivery), db_(db), group_(group), options_(std::move(options)), ids_(options_.seed) {
+    : clock_(clock),
+      delivery_(delivery),
+      db_(db),
+      group_(group),
+      options_(std::move(options)),
+      ids_(options_.seed),
+      started_(clock.Now()) {
     store::Migrate(db_, "events", kMigrations);
     Load();
 }
@@ -48,14 +63,21 @@ EventsEngine::~EventsEngine() {
 
 void EventsEngine::Reset() {
     auto scope = group_.BeginWrite(db_);
-    db_.Prepare("DELETE FROM events_rules").Execute();
+    db_.Exec("DELETE FROM events_rules; DELETE FROM events_buses");
     scope.Commit();
     for (auto& [key, r] : rules_)
         if (r->timer) clock_.Cancel(r->timer);
     rules_.clear();
+    buses_.clear();
 }
 
 void EventsEngine::Load() {
+    auto& buses = db_.Prepare("SELECT name, description, created_ns, modified_ns FROM events_buses");
+    while (buses.Step()) {
+        std::string name = buses.Text(0);
+        buses_[name] = BusInfo{name, BusArn(name), buses.Text(1), LoadTime(buses.Int64(2)), LoadTime(buses.Int64(3))};
+    }
+    buses.Reset();
     auto& select = db_.Prepare("SELECT bus, name, rule FROM events_rules");
     while (select.Step()) {
         auto rule = std::make_unique<Rule>();
@@ -79,7 +101,8 @@ void EventsEngine::Load() {
     }
     select.Reset();
     for (auto& [key, r] : rules_) Arm(*r);
-    if (!rules_.empty()) spdlog::info("[events] loaded {} rules", rules_.size());
+    if (!rules_.empty() || !buses_.empty())
+        spdlog::info("[events] loaded {} rules and {} custom event buses", rules_.size(), buses_.size());
 }
 
 void EventsEngine::Save(const Rule& r) {
@@ -110,6 +133,61 @@ std::string EventsEngine::RuleArn(const std::string& bus, const std::string& nam
     return bus == "default" ? prefix + name : prefix + bus + "/" + name;
 }
 
+std::string EventsEngine::BusArn(const std::string& name) const {
+    return "arn:aws:events:" + options_.region + ":" + options_.account_id + ":event-bus/" + name;
+}
+
+BusInfo EventsEngine::DefaultBus() const { return BusInfo{"default", BusArn("default"), "", started_, started_}; }
+
+EventsResult<std::string> EventsEngine::CreateEventBus(const std::string& name, const std::string& description) {
+    if (!ValidBusName(name))
+        return Err(EventsErrorCode::kValidation, "1 validation error detected: Value '" + name +
+                                                     "' at 'name' failed to satisfy constraint: Member must satisfy "
+                                                     "regular expression pattern: [\\.\\-_A-Za-z0-9]+");
+    if (name == "default" || buses_.count(name))
+        return Err(EventsErrorCode::kAlreadyExists, "Event bus " + name + " already exists.");
+    if (description.size() > 512)
+        return Err(EventsErrorCode::kValidation, "Description must be at most 512 characters.");
+    BusInfo bus{name, BusArn(name), description, clock_.Now(), clock_.Now()};
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("INSERT INTO events_buses (name, description, created_ns, modified_ns) VALUES (?1, ?2, ?3, ?4)")
+        .BindAll(name, description, StoredTime(bus.created), StoredTime(bus.last_modified))
+        .Execute();
+    scope.Commit();
+    buses_[name] = bus;
+    return bus.arn;
+}
+
+EventsResult<core::Unit> EventsEngine::DeleteEventBus(const std::string& name) {
+    std::string bus = NormalizeBus(name);
+    if (bus == "default") return Err(EventsErrorCode::kValidation, "Cannot delete event bus default.");
+    if (!buses_.count(bus)) return core::Unit{};
+    if (std::any_of(rules_.begin(), rules_.end(), [&](const auto& r) { return r.second->info.event_bus == bus; }))
+        return Err(EventsErrorCode::kValidation, "EventBus can't be deleted since it has rules.");
+    auto scope = group_.BeginWrite(db_);
+    db_.Prepare("DELETE FROM events_buses WHERE name = ?1").BindAll(bus).Execute();
+    scope.Commit();
+    buses_.erase(bus);
+    return core::Unit{};
+}
+
+EventsResult<BusInfo> EventsEngine::DescribeEventBus(const std::string& name) const {
+    std::string bus = NormalizeBus(name);
+    if (bus == "default") return DefaultBus();
+    auto it = buses_.find(bus);
+    if (it == buses_.end()) return Err(EventsErrorCode::kResourceNotFound, "Event bus " + bus + " does not exist.");
+    return it->second;
+}
+
+core::Page<BusInfo> EventsEngine::ListEventBuses(const std::string& prefix, const std::string& after,
+                                                 std::size_t limit) const {
+    std::map<std::string, BusInfo> all = buses_;
+    all["default"] = DefaultBus();
+    return core::PageOf<BusInfo>(
+        all, after, limit, [&](const BusInfo& b) { return b.name.rfind(prefix, 0) == 0; },
+        [](const BusInfo& b) { return b; });
+}
+
 std::string EventsEngine::NormalizeBus(const std::string& bus) const {
     if (bus.empty()) return "default";
     if (auto slash = bus.rfind("event-bus/"); slash != std::string::npos) return bus.substr(slash + 10);
@@ -128,8 +206,10 @@ EventsResult<EventsEngine::Rule*> EventsEngine::Require(const std::string& name,
 
 EventsResult<std::string> EventsEngine::PutRule(const PutRuleRequest& req) {
     std::string bus = NormalizeBus(req.event_bus);
-    if (bus != "default")
+    if (bus != "default" && !buses_.count(bus))
         return Err(EventsErrorCode::kResourceNotFound, "Event bus " + bus + " does not exist.");
+    if (bus != "default" && req.schedule_expression)
+        return Err(EventsErrorCode::kValidation, "ScheduleExpression is supported only on the default event bus.");
     if (!ValidName(req.name))
         return Err(EventsErrorCode::kValidation, "1 validation error detected: Value '" + req.name +
                                                      "' at 'name' failed to satisfy constraint: Member must satisfy "
@@ -361,7 +441,7 @@ std::vector<PutEventsResult> EventsEngine::PutEvents(const std::vector<PutEvents
         if (e.source.empty()) res = {"", "InvalidArgument", "Parameter Source is not valid. Reason: Source is a required argument."};
         else if (e.detail_type.empty()) res = {"", "InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is a required argument."};
         else if (detail.is_discarded() || !detail.is_object()) res = {"", "MalformedDetail", "Detail is malformed."};
-        else if (bus != "default") res = {"", "NotFound", "Event bus " + bus + " does not exist."};
+        else if (bus != "default" && !buses_.count(bus)) res = {"", "NotFound", "Event bus " + bus + " does not exist."};
         if (!res.error_code.empty()) {
             out.push_back(res);
             continue;

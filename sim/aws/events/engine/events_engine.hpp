@@ -1,9 +1,11 @@
 #pragma once
-// EventBridge rules on the default event bus: scheduled rules (rate/cron, fired at their exact
-// times on the Clock) and event-pattern rules (matched by PutEvents), with targets delivered by
+// EventBridge event buses (the default one and custom ones) and their rules: scheduled rules
+// (rate/cron, fired at their exact times on the Clock; on the default bus only, as AWS) and
+// event-pattern rules (matched by PutEvents on their bus), with targets delivered by
 // TargetDelivery. Pure engine: no wire format.
 //
-// Durability: every rule (with its targets and its rate anchor) is a row of `events_rules`,
+// Durability: every custom bus is a row of `events_buses`, every rule (with its targets and its
+// rate anchor) a row of `events_rules`,
 // written under the runtime's GroupCommit before the change is visible, so a reply is sent only
 // once the rule is on disk. Loading re-arms scheduled rules from the current time: firings missed
 // while the process was down are skipped, not replayed in a burst (EventBridge delivers a
@@ -27,7 +29,7 @@
 
 namespace sim::aws::events {
 
-enum class EventsErrorCode { kValidation, kResourceNotFound, kInvalidEventPattern, kLimitExceeded };
+enum class EventsErrorCode { kValidation, kResourceNotFound, kInvalidEventPattern, kLimitExceeded, kAlreadyExists };
 struct EventsError {
     EventsErrorCode code = EventsErrorCode::kValidation;
     std::string message;
@@ -63,6 +65,14 @@ struct RuleInfo {
     std::optional<core::TimePoint> next_fire;
 };
 
+struct BusInfo {
+    std::string name;
+    std::string arn;
+    std::string description;
+    core::TimePoint created;
+    core::TimePoint last_modified;
+};
+
 struct PutEventsEntry {
     std::string source;
     std::string detail_type;
@@ -92,6 +102,18 @@ public:
     EventsEngine(const EventsEngine&) = delete;
     EventsEngine& operator=(const EventsEngine&) = delete;
 
+    /// A custom event bus (name 1-256 of [A-Za-z0-9._-]); "default" and existing names are
+    /// kAlreadyExists. Returns its ARN.
+    EventsResult<std::string> CreateEventBus(const std::string& name, const std::string& description);
+    /// Deleting a bus that does not exist succeeds (AWS); the default bus cannot be deleted, nor a
+    /// bus that still has rules (kValidation).
+    EventsResult<core::Unit> DeleteEventBus(const std::string& name);
+    /// By name or ARN ("" = default).
+    EventsResult<BusInfo> DescribeEventBus(const std::string& name) const;
+    /// The default bus and the custom ones, by name, paged like ListRules.
+    core::Page<BusInfo> ListEventBuses(const std::string& prefix, const std::string& after = "",
+                                       std::size_t limit = 100) const;
+
     EventsResult<std::string> PutRule(const PutRuleRequest& request);
     EventsResult<RuleInfo> DescribeRule(const std::string& name, const std::string& bus) const;
     /// Rules of `bus` whose name starts with `prefix`, by name, at most `limit`, after the page key
@@ -116,7 +138,7 @@ public:
     /// Validates a pattern and matches it against an event's JSON text (TestEventPattern).
     EventsResult<bool> TestEventPattern(const std::string& pattern, const std::string& event) const;
 
-    /// Wipes every rule, in memory and on disk (POST /_sim/reset).
+    /// Wipes every rule and custom bus, in memory and on disk (POST /_sim/reset).
     void Reset();
     std::uint64_t Firings() const { return firings_; }
     const std::string& AccountId() const { return options_.account_id; }
@@ -133,6 +155,8 @@ private:
     void Dispatch(Rule& rule, const Json& event);
     std::string NormalizeBus(const std::string& bus) const;
     std::string RuleArn(const std::string& bus, const std::string& name) const;
+    std::string BusArn(const std::string& name) const;
+    BusInfo DefaultBus() const;
 
     clock::Clock& clock_;
     TargetDelivery& delivery_;
@@ -141,6 +165,8 @@ private:
     EventsOptions options_;
     core::IdGenerator ids_;
     std::map<std::string, std::unique_ptr<Rule>> rules_;  // by "bus/name"
+    std::map<std::string, BusInfo> buses_;                // custom buses by name
+    core::TimePoint started_;                             // the default bus's creation time
     std::uint64_t firings_ = 0;
 };
 

@@ -268,5 +268,54 @@ TEST(EventsEngine, ListingsArePagedByName) {
     EXPECT_FALSE(rest.next);
 }
 
+TEST(EventsEngine, CustomBusesKeepTheirRulesApartAndSurviveARestart) {
+    Harness h;
+    auto arn = h.engine().CreateEventBus("payments", "card payments");
+    ASSERT_TRUE(arn.ok());
+    EXPECT_EQ(*arn, "arn:aws:events:us-east-1:000000000000:event-bus/payments");
+    EXPECT_EQ(h.engine().CreateEventBus("payments", "").error().code, EventsErrorCode::kAlreadyExists);
+    EXPECT_EQ(h.engine().CreateEventBus("default", "").error().code, EventsErrorCode::kAlreadyExists);
+    EXPECT_EQ(h.engine().CreateEventBus("bad/name", "").error().code, EventsErrorCode::kValidation);
+    PutRuleRequest r;
+    r.name = "big";
+    r.event_bus = *arn;  // an ARN names the bus too
+    r.event_pattern = R"({"source":["cardsim.payments"]})";
+    auto rule_arn = h.engine().PutRule(r);
+    ASSERT_TRUE(rule_arn.ok());
+    EXPECT_EQ(*rule_arn, "arn:aws:events:us-east-1:000000000000:rule/payments/big");
+    ASSERT_TRUE(h.engine().PutTargets("big", "payments", {MakeTarget("q", "arn:aws:sqs:us-east-1:000000000000:alerts")}).ok());
+    r.event_bus = "default";
+    ASSERT_TRUE(h.engine().PutRule(r).ok());  // the same name on another bus is another rule
+    PutRuleRequest scheduled;
+    scheduled.name = "tick";
+    scheduled.event_bus = "payments";
+    scheduled.schedule_expression = "rate(1 hour)";
+    EXPECT_EQ(h.engine().PutRule(scheduled).error().code, EventsErrorCode::kValidation);  // default bus only
+    scheduled.event_bus = "nope";
+    EXPECT_EQ(h.engine().PutRule(scheduled).error().code, EventsErrorCode::kResourceNotFound);
+    EXPECT_EQ(h.engine().DescribeEventBus("nope").error().code, EventsErrorCode::kResourceNotFound);
+
+    h.Reopen();
+    auto bus = h.engine().DescribeEventBus("payments");
+    ASSERT_TRUE(bus.ok());
+    EXPECT_EQ(bus->description, "card payments");
+    auto buses = h.engine().ListEventBuses("");
+    ASSERT_EQ(buses.items.size(), 2u);
+    EXPECT_EQ(buses.items[0].name, "default");
+    EXPECT_EQ(h.engine().ListRules("", "payments").items.size(), 1u);
+    auto results = h.engine().PutEvents({{"cardsim.payments", "Payment", "{}", {}, "payments", {}},
+                                         {"cardsim.payments", "Payment", "{}", {}, "nope", {}}});
+    EXPECT_EQ(results[1].error_code, "NotFound");
+    h.clock.RunToQuiescence();
+    EXPECT_EQ(h.CallsTo("AmazonSQS.SendMessage").size(), 1u);  // only the payments bus's rule has a target
+    EXPECT_EQ(h.engine().DeleteEventBus("payments").error().code, EventsErrorCode::kValidation);  // it has rules
+    EXPECT_EQ(h.engine().DeleteEventBus("default").error().code, EventsErrorCode::kValidation);
+    ASSERT_TRUE(h.engine().DeleteRule("big", "payments", true).ok());
+    ASSERT_TRUE(h.engine().DeleteEventBus("payments").ok());
+    EXPECT_TRUE(h.engine().DeleteEventBus("payments").ok());  // deleting a missing bus succeeds
+    h.Reopen();
+    EXPECT_FALSE(h.engine().DescribeEventBus("payments").ok());
+}
+
 }  // namespace
 }  // namespace sim::aws::events
