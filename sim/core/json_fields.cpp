@@ -1,29 +1,56 @@
-#include "fakes/common/problem.hpp"
+#include "sim/core/json_fields.hpp"
 
 #include <chrono>
 
-#include "fakes/common/japanese.hpp"
+namespace sim::core {
 
-namespace sim::fakes::common {
+std::string ValidUtf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto c = static_cast<unsigned char>(text[i]);
+        std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        bool ok = n > 0 && i + n <= text.size();
+        char32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+        for (std::size_t k = 1; ok && k < n; ++k) {
+            auto cc = static_cast<unsigned char>(text[i + k]);
+            ok = (cc >> 6) == 0x2;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        // Overlong forms, surrogates and values above U+10FFFF are invalid too.
+        if (ok && ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+                   (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF))
+            ok = false;
+        if (ok) {
+            out.append(text.substr(i, n));
+            i += n;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
+}
 
-int StatusOf(core::ErrorKind kind) {
+int StatusOf(ErrorKind kind) {
     switch (kind) {
-        case core::ErrorKind::kInvalidArgument: return 400;
-        case core::ErrorKind::kNotFound: return 404;
-        case core::ErrorKind::kAlreadyExists:
-        case core::ErrorKind::kConflict: return 409;
-        case core::ErrorKind::kFailedPrecondition: return 422;
-        case core::ErrorKind::kPermissionDenied: return 403;
-        case core::ErrorKind::kResourceExhausted: return 429;
-        case core::ErrorKind::kUnavailable: return 503;
-        case core::ErrorKind::kInternal: return 500;
+        case ErrorKind::kInvalidArgument: return 400;
+        case ErrorKind::kNotFound: return 404;
+        case ErrorKind::kAlreadyExists:
+        case ErrorKind::kConflict: return 409;
+        case ErrorKind::kFailedPrecondition: return 422;
+        case ErrorKind::kPermissionDenied: return 403;
+        case ErrorKind::kResourceExhausted: return 429;
+        case ErrorKind::kUnavailable: return 503;
+        case ErrorKind::kInternal: return 500;
     }
     return 500;
 }
 
-core::Response FieldProblem(int status, std::string_view field, std::string_view reason) {
+Response FieldProblem(int status, std::string_view field, std::string_view reason) {
     std::string detail = ValidUtf8(field.empty() ? std::string(reason) : std::string(field) + ": " + std::string(reason));
-    std::string title(core::ReasonPhrase(status));
+    std::string title(ReasonPhrase(status));
     if (title.empty() || title == "Unknown") title = status >= 500 ? "Server Error" : "Client Error";
     if (status == 410) title = "Gone";
     nlohmann::json body = {{"type", "about:blank"},
@@ -32,14 +59,14 @@ core::Response FieldProblem(int status, std::string_view field, std::string_view
                            {"detail", detail},
                            {"field", ValidUtf8(field)},
                            {"reason", ValidUtf8(reason)}};
-    core::Response r = core::Response::Json(status, body);
+    Response r = Response::Json(status, body);
     r.headers.Set("Content-Type", "application/problem+json");
     return r;
 }
 
-core::Response ToResponse(const ModelError& error) { return FieldProblem(StatusOf(error.kind), error.field, error.reason); }
+Response ToResponse(const FieldError& error) { return FieldProblem(StatusOf(error.kind), error.field, error.reason); }
 
-JsonReader::JsonReader(std::string_view body) {
+JsonFields::JsonFields(std::string_view body) {
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         json_ = nlohmann::json::object();
         return;
@@ -47,37 +74,37 @@ JsonReader::JsonReader(std::string_view body) {
     json_ = nlohmann::json::parse(body, nullptr, false);
     if (json_.is_discarded()) {
         json_ = nlohmann::json::object();
-        error_ = ModelError::Invalid("body", "is not valid JSON");
+        error_ = FieldError::Invalid("body", "is not valid JSON");
     } else if (!json_.is_object()) {
         json_ = nlohmann::json::object();
-        error_ = ModelError::Invalid("body", "must be a JSON object");
+        error_ = FieldError::Invalid("body", "must be a JSON object");
     }
 }
 
-JsonReader::JsonReader(const nlohmann::json& object, std::string prefix) : prefix_(std::move(prefix)) {
+JsonFields::JsonFields(const nlohmann::json& object, std::string prefix) : prefix_(std::move(prefix)) {
     if (object.is_object()) {
         json_ = object;
     } else {
         json_ = nlohmann::json::object();
         std::string name = prefix_.empty() ? "body" : prefix_.substr(0, prefix_.size() - 1);
-        error_ = ModelError::Invalid(name, "must be a JSON object");
+        error_ = FieldError::Invalid(name, "must be a JSON object");
     }
 }
 
-core::Response JsonReader::problem() const {
+Response JsonFields::problem() const {
     return error_ ? ToResponse(*error_) : FieldProblem(400, "", "bad request");
 }
 
-bool JsonReader::Has(std::string_view field) const {
+bool JsonFields::Has(std::string_view field) const {
     auto it = json_.find(std::string(field));
     return it != json_.end() && !it->is_null();
 }
 
-void JsonReader::Reject(std::string_view field, std::string reason) {
-    if (!error_) error_ = ModelError::Invalid(Name(field), std::move(reason));
+void JsonFields::Reject(std::string_view field, std::string reason) {
+    if (!error_) error_ = FieldError::Invalid(Name(field), std::move(reason));
 }
 
-const nlohmann::json* JsonReader::Find(std::string_view field, bool required) {
+const nlohmann::json* JsonFields::Find(std::string_view field, bool required) {
     auto it = json_.find(std::string(field));
     if (it == json_.end() || it->is_null()) {
         if (required) Reject(field, "is required");
@@ -86,7 +113,7 @@ const nlohmann::json* JsonReader::Find(std::string_view field, bool required) {
     return &*it;
 }
 
-std::string JsonReader::String(std::string_view field, bool required, std::size_t max_length) {
+std::string JsonFields::String(std::string_view field, bool required, std::size_t max_length) {
     const nlohmann::json* v = Find(field, required);
     if (!v) return {};
     if (!v->is_string()) {
@@ -105,7 +132,7 @@ std::string JsonReader::String(std::string_view field, bool required, std::size_
     return s;
 }
 
-std::optional<std::int64_t> JsonReader::OptInt(std::string_view field, std::int64_t min, std::int64_t max) {
+std::optional<std::int64_t> JsonFields::OptInt(std::string_view field, std::int64_t min, std::int64_t max) {
     const nlohmann::json* v = Find(field, false);
     if (!v) return std::nullopt;
     if (!v->is_number_integer()) {
@@ -124,12 +151,12 @@ std::optional<std::int64_t> JsonReader::OptInt(std::string_view field, std::int6
     return n;
 }
 
-std::int64_t JsonReader::Int(std::string_view field, std::int64_t min, std::int64_t max) {
+std::int64_t JsonFields::Int(std::string_view field, std::int64_t min, std::int64_t max) {
     if (!Find(field, true)) return 0;
     return OptInt(field, min, max).value_or(0);
 }
 
-std::string JsonReader::Enum(std::string_view field, const std::vector<std::string>& choices,
+std::string JsonFields::Enum(std::string_view field, const std::vector<std::string>& choices,
                              std::optional<std::string> fallback) {
     bool required = !fallback.has_value();
     std::string s = String(field, required);
@@ -143,7 +170,7 @@ std::string JsonReader::Enum(std::string_view field, const std::vector<std::stri
     return {};
 }
 
-nlohmann::json JsonReader::Object(std::string_view field, bool required) {
+nlohmann::json JsonFields::Object(std::string_view field, bool required) {
     const nlohmann::json* v = Find(field, required);
     if (!v) return nlohmann::json::object();
     if (!v->is_object()) {
@@ -153,7 +180,7 @@ nlohmann::json JsonReader::Object(std::string_view field, bool required) {
     return *v;
 }
 
-nlohmann::json JsonReader::Array(std::string_view field, bool required) {
+nlohmann::json JsonFields::Array(std::string_view field, bool required) {
     const nlohmann::json* v = Find(field, required);
     if (!v) return nlohmann::json::array();
     if (!v->is_array()) {
@@ -163,7 +190,7 @@ nlohmann::json JsonReader::Array(std::string_view field, bool required) {
     return *v;
 }
 
-std::string JsonReader::Date(std::string_view field, bool required) {
+std::string JsonFields::Date(std::string_view field, bool required) {
     std::string s = String(field, required, 10);
     if (failed() || s.empty()) return s;
     if (!IsDate(s)) {
@@ -186,4 +213,4 @@ bool IsDate(std::string_view t) {
     return ymd.ok();
 }
 
-}  // namespace sim::fakes::common
+}  // namespace sim::core
