@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "fakes/common/support.hpp"
+
 namespace sim::fakes::common {
 
 FakeEnv::FakeEnv(clock::Clock& clock, core::Transport& transport, FakeOptions options)
@@ -128,6 +130,8 @@ void FakeEnv::Route(core::Router& router, const std::string& method, const std::
     router.Add(method, pattern, std::move(wrapped));
 }
 
+std::string DefaultCallbackSecret(const std::string& system) { return "cardsim-" + system + "-callback-secret"; }
+
 void FakeEnv::Callback(const std::string& system, const std::string& operation, const std::string& path,
                        const nlohmann::json& body, const std::string& idempotency_key, RetryPolicy policy,
                        std::function<void(const core::Response&, int, bool)> on_done) {
@@ -141,6 +145,12 @@ void FakeEnv::Callback(const std::string& system, const std::string& operation, 
     call.request.headers.Set("Content-Type", "application/json");
     if (!idempotency_key.empty()) call.request.headers.Set("Idempotency-Key", idempotency_key);
     call.request.headers.Set("User-Agent", "cardsim-fake-" + system);
+    auto secret = options_.callback_secrets.find(system);
+    call.request.headers.Set("X-Cardsim-Signature",
+                             "sha256=" + HexEncode(HmacSha256(secret != options_.callback_secrets.end()
+                                                              ? secret->second
+                                                              : DefaultCallbackSecret(system),
+                                                          call.request.body)));
     call.policy = policy;
     call.on_done = std::move(on_done);
     sender_.Send(std::move(call));

@@ -16,6 +16,7 @@
 //   3. The request and its response are journaled.
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 
@@ -43,9 +44,15 @@ struct FakeOptions {
     std::string aws_service = "aws";
     /// The platform's batch bucket: cashflow and reconciliation files go here.
     std::string batch_bucket = "cardsim-batch";
+    /// System -> the shared secret its callbacks are signed with (X-Cardsim-Signature:
+    /// sha256=<hex HMAC-SHA256(secret, body)>); systems not listed use DefaultCallbackSecret.
+    std::map<std::string, std::string> callback_secrets;
     /// How long an injected "no response" holds the request before a 504 (clock time).
     core::Duration no_response_release = std::chrono::minutes(5);
 };
+
+/// "cardsim-<system>-callback-secret" (the platform's default too, docs/platform.md).
+std::string DefaultCallbackSecret(const std::string& system);
 
 class FakeEnv {
 public:
@@ -68,8 +75,8 @@ public:
         Route(router, method, pattern, system, operation, core::FromSync(std::move(handler)));
     }
 
-    /// POSTs `body` (JSON) to the platform's `path` with `Idempotency-Key: idempotency_key`,
-    /// retried per `policy`.
+    /// POSTs `body` (JSON) to the platform's `path` with `Idempotency-Key: idempotency_key` and
+    /// the system's X-Cardsim-Signature, retried per `policy`.
     void Callback(const std::string& system, const std::string& operation, const std::string& path,
                   const nlohmann::json& body, const std::string& idempotency_key, RetryPolicy policy = {},
                   std::function<void(const core::Response&, int, bool)> on_done = nullptr);

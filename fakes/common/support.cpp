@@ -60,15 +60,17 @@ std::string Sha256(std::string_view data) {
     return std::string(reinterpret_cast<const char*>(out), sizeof out);
 }
 
-std::string Sha256Hex(std::string_view data) {
+std::string HexEncode(std::string_view bytes) {
     static const char* kHex = "0123456789abcdef";
-    std::string raw = Sha256(data), out;
-    for (unsigned char c : raw) {
+    std::string out;
+    for (unsigned char c : bytes) {
         out += kHex[c >> 4];
         out += kHex[c & 15];
     }
     return out;
 }
+
+std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
     unsigned char out[EVP_MAX_MD_SIZE];

@@ -29,6 +29,8 @@ core::TimePoint NextJstTimeOfDay(core::TimePoint now, std::chrono::minutes time_
 /// Adds `days` business days (Monday-Friday in JST; no holiday calendar) to `t`, keeping the time of day.
 core::TimePoint AddBusinessDays(core::TimePoint t, int days);
 
+/// Lower-case hex of raw bytes.
+std::string HexEncode(std::string_view bytes);
 /// Lower-case hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
 /// Raw 32-byte SHA-256 of `data`.

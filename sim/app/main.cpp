@@ -1,12 +1,14 @@
 // cardsim: one binary, several commands. See `cardsim --help`.
 
 #include <iostream>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "sim/app/platform_infra.hpp"
 #include "sim/app/report_command.hpp"
 #include "sim/app/runtime.hpp"
 #include "sim/app/serve_options.hpp"
@@ -32,9 +34,10 @@ constexpr std::string_view kProgramHelp =
     "systems, the platform's services, and business scenarios measured end to end.\n"
     "\n"
     "Commands:\n"
-    "  serve     run the simulator as a server on ports 4566 (AWS), 8080 (platform), 8090 (fakes)\n"
-    "  report    merge the shard reports of a load run (`cardsim report merge`)\n"
-    "  help CMD  show the help of a command (same as `cardsim CMD --help`)\n"
+    "  serve        run the simulator as a server on ports 4566 (AWS), 8080 (platform), 8090 (fakes)\n"
+    "  report       merge the shard reports of a load run (`cardsim report merge`)\n"
+    "  check-infra  check an infra.json (default: the built-in platform/infra.json): owners, references\n"
+    "  help CMD     show the help of a command (same as `cardsim CMD --help`)\n"
     "\n"
     "Exit codes:\n"
     "  0  success (for serve: stopped by SIGINT/SIGTERM after a graceful shutdown)\n"
@@ -77,6 +80,55 @@ int Serve(const std::vector<std::string>& args) {
     return (*runtime)->Run();
 }
 
+std::string CheckInfraHelp() {
+    return "Usage: cardsim check-infra [FILE]\n"
+           "\n"
+           "Checks a declaration of the platform's AWS resources (default: the built-in platform/infra.json;\n"
+           "FILE's state machine definition files are read relative to it): every resource has exactly one\n"
+           "owning team (app-team or infra-team), every reference (dead-letter queue, rule target, event\n"
+           "source mapping queue and function, definition file) resolves, names are not repeated.\n"
+           "Prints one line per problem and exits 1 if there is any, else prints a summary and exits 0.\n";
+}
+
+int CheckInfra(const std::vector<std::string>& args) {
+    if (AsksForHelp(args)) {
+        std::cout << CheckInfraHelp();
+        return kExitOk;
+    }
+    if (args.size() > 1) {
+        std::cerr << "cardsim check-infra: at most one FILE\n(see cardsim check-infra --help)\n";
+        return kExitUsage;
+    }
+    sim::app::InfraFiles files;
+    if (args.empty()) {
+        files = sim::app::BuiltInInfra();
+    } else {
+        auto loaded = sim::app::LoadInfra(args.front());
+        if (!loaded) {
+            std::cerr << "cardsim check-infra: " << loaded.error().message << "\n";
+            return kExitUsage;
+        }
+        files = std::move(loaded).value();
+    }
+    auto problems = sim::app::CheckInfra(files);
+    for (const auto& p : problems) std::cout << files.source << ": " << p.resource << ": " << p.problem << "\n";
+    if (!problems.empty()) {
+        std::cout << problems.size() << " problem" << (problems.size() == 1 ? "" : "s") << "\n";
+        return kExitFailure;
+    }
+    auto doc = nlohmann::json::parse(files.infra_json);
+    std::map<std::string, std::map<std::string, int>> by_owner;
+    for (const auto& r : doc["resources"]) by_owner[r.value("owner", "")][r.value("type", "")]++;
+    std::cout << files.source << ": ok, " << doc["resources"].size() << " resources";
+    for (const auto& [owner, types] : by_owner) {
+        int n = 0;
+        for (const auto& [t, c] : types) n += c;
+        std::cout << "; " << owner << " " << n;
+    }
+    std::cout << "\n";
+    return kExitOk;
+}
+
 struct Command {
     std::string_view name;
     int (*run)(const std::vector<std::string>& args);
@@ -86,6 +138,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"serve", Serve, ServeHelp},
     {"report", sim::app::ReportCommand, sim::app::ReportHelp},
+    {"check-infra", CheckInfra, CheckInfraHelp},
 };
 
 const Command* FindCommand(std::string_view name) {

@@ -167,6 +167,7 @@ void Runtime::BuildRouters() {
     }
     InstallFakes();  // before the AWS services: S3's catch-all route would shadow /_sim/journal on 4566
     InstallAwsServices();
+    InstallPlatform();
 }
 
 void Runtime::InstallAwsServices() {
@@ -317,6 +318,7 @@ void Runtime::InstallFakes() {
     fo.env.batch_bucket = options_.batch_bucket;
     fo.atm_hmac_secret = options_.atm_hmac_secret;
     fo.screening_list = options_.screening_list;
+    fo.env.callback_secrets = options_.ext_secrets;
     fakes_ = std::make_unique<fakes::Fakes>(*clock_, transport_, fo);
     fakes_->Install(fakes_router_);
     for (core::Router* router : {&aws_router_, &platform_router_, &fakes_router_}) fakes_->AddControlRoutes(*router);

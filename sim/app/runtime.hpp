@@ -9,6 +9,7 @@
 #include <string>
 
 #include "sim/app/aws_auth.hpp"
+#include "sim/app/platform_infra.hpp"
 #include "sim/app/control_plane.hpp"
 #include "sim/app/serve_options.hpp"
 #include "fakes/fakes.hpp"
@@ -36,6 +37,7 @@
 #include "sim/http/client.hpp"
 #include "sim/http/server.hpp"
 #include "sim/metrics/registry.hpp"
+#include "sim/platform/platform.hpp"
 #include "sim/store/database.hpp"
 #include "sim/store/group_commit.hpp"
 
@@ -73,6 +75,8 @@ private:
     void InstallS3();
     void InstallSfn();
     void InstallEventsAndFunctions();  // runtime_events.cpp
+    void InstallPlatform();            // runtime_platform.cpp
+    void ProvisionPlatform(bool at_start);
     void RecordRequest(const http::RequestRecord& record);
     void BeginShutdown(int signal_number);
 
@@ -126,6 +130,10 @@ private:
     core::Router platform_router_;
     core::Router fakes_router_;
     std::unique_ptr<fakes::Fakes> fakes_;
+    // The platform (sim/platform) and its declared AWS resources (platform/infra.json).
+    std::unique_ptr<platform::Platform> platform_;
+    std::unique_ptr<InfraFiles> infra_;
+    std::unique_ptr<Provisioner> provisioner_;
     std::unique_ptr<http::Server> server_;
     std::map<std::string, std::uint16_t> bound_ports_;
     bool shutting_down_ = false;

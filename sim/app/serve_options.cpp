@@ -58,6 +58,24 @@ core::FlagSet ServeFlags(ServeOptions& o) {
     f.String("iam-policies", &o.iam_policies,
              "JSON file {\"<principal>\": {\"<policy name>\": <IAM policy>}} replacing the built-in infra-team "
              "and app-team policies");
+    f.StringMap("ext-secret", &o.ext_secrets,
+                "SYSTEM=SECRET: shared secret of SYSTEM's /ext/v1 callbacks (ekyc, printing, atm; repeatable; "
+                "default cardsim-<system>-callback-secret); the fakes sign with the same");
+    f.StringMap("admin-token", &o.admin_tokens,
+                "TOKEN=ACTOR:ROLE: an /admin/v1 bearer token (roles credit_officer, operator, auditor; repeatable; "
+                "replaces the defaults officer-token, operator-token, auditor-token)");
+    f.String("platform-vault-key", &o.platform_vault_key,
+             "card vault AES-256-GCM key, 64 hex digits (default: a fixed development key, logged as such)");
+    f.Millis("platform-poll-interval", &o.platform_poll_interval,
+             "how often the payment service polls the processor's authorization feed (clock time)");
+    f.UInt("platform-interest-rate-bp", &o.platform_interest_rate_bp,
+           "annual interest on overdue principal in basis points (1500 = 15.0 %, Actual/365)", 0, 10'000);
+    f.UInt("platform-password-iterations", &o.platform_password_iterations,
+           "PBKDF2-HMAC-SHA256 rounds of member passwords (stored with each hash)", 1, 10'000'000);
+    f.Millis("platform-external-timeout", &o.platform_external_timeout,
+             "per-attempt timeout of the platform's calls to external systems (clock time)");
+    f.String("platform-infra", &o.platform_infra,
+             "infra.json to provision at start instead of the built-in platform/infra.json");
     return f;
 }
 

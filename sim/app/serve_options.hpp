@@ -48,6 +48,19 @@ struct ServeOptions {
     std::map<std::string, std::string> aws_credentials;
     /// IAM policies file {"<principal>": {"<policy name>": <policy>}}; empty: the built-in ones.
     std::string iam_policies;
+    // The platform (docs/platform.md).
+    /// System -> shared secret of its /ext/v1 callbacks (the fakes sign with the same ones).
+    std::map<std::string, std::string> ext_secrets;
+    /// Admin bearer token -> "ACTOR:ROLE"; empty: the development tokens.
+    std::map<std::string, std::string> admin_tokens;
+    /// Card vault AES-256 key, 64 hex digits; empty: the fixed development key.
+    std::string platform_vault_key;
+    std::chrono::milliseconds platform_poll_interval{60'000};
+    std::uint64_t platform_interest_rate_bp = 1500;
+    std::uint64_t platform_password_iterations = 20'000;
+    std::chrono::milliseconds platform_external_timeout{10'000};
+    /// infra.json to provision instead of the built-in platform/infra.json.
+    std::string platform_infra;
 };
 
 /// The flag definitions bound to `options` (also used for --help).

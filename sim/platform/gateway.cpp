@@ -1,0 +1,164 @@
+#include "sim/platform/gateway.hpp"
+
+#include <algorithm>
+
+#include "sim/core/json_fields.hpp"
+#include "sim/core/trace.hpp"
+#include "sim/platform/common/crypto.hpp"
+
+namespace sim::platform {
+
+namespace {
+std::string Origin(const core::Request& r) { return r.remote.empty() ? "in-process" : r.remote; }
+std::string Trace(const core::Request& r) { return std::string(r.headers.Get(core::kTraceHeader).value_or("")); }
+}  // namespace
+
+Gateway::Gateway(clock::Clock& clock, AuditLog& audit, GatewayOptions options)
+    : clock_(clock), audit_(audit), options_(std::move(options)) {}
+
+const std::vector<std::string>& Gateway::AdminRoles() {
+    static const std::vector<std::string> kRoles = {"credit_officer", "operator", "auditor"};
+    return kRoles;
+}
+
+core::Result<std::map<std::string, AdminIdentity>> Gateway::ParseAdminTokens(
+    const std::map<std::string, std::string>& entries) {
+    std::map<std::string, AdminIdentity> out;
+    for (const auto& [token, spec] : entries) {
+        auto colon = spec.find(':');
+        if (token.size() < 8 || colon == std::string::npos || colon == 0)
+            return core::Fail(core::Error::InvalidArgument(
+                "--admin-token: expected TOKEN=ACTOR:ROLE with a token of at least 8 characters, got " + token.substr(0, 3) +
+                "…=" + spec));
+        AdminIdentity id{spec.substr(0, colon), spec.substr(colon + 1)};
+        const auto& roles = AdminRoles();
+        if (std::find(roles.begin(), roles.end(), id.role) == roles.end())
+            return core::Fail(core::Error::InvalidArgument("--admin-token: role " + id.role +
+                                                           " is not one of credit_officer, operator, auditor"));
+        out[token] = std::move(id);
+    }
+    return out;
+}
+
+std::string Gateway::BearerToken(const core::Request& r) {
+    auto h = r.headers.Get("Authorization");
+    if (!h) return {};
+    std::string_view v = *h;
+    if (v.size() < 7 || !core::StartsWithIgnoreCase(v, "Bearer ")) return {};
+    v.remove_prefix(7);
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return std::string(v);
+}
+
+core::Response Gateway::Unauthorized(std::string_view reason) {
+    core::Response r = core::FieldProblem(401, "Authorization", reason);
+    r.headers.Set("WWW-Authenticate", "Bearer realm=\"cardsim\"");
+    return r;
+}
+
+core::Response Gateway::Forbidden(std::string_view reason) { return core::FieldProblem(403, "Authorization", reason); }
+
+void Gateway::DropIdentity(core::Request& r) {
+    for (auto h : {kMemberIdHeader, kActorHeader, kRoleHeader, kExtSystemHeader}) r.headers.Remove(h);
+}
+
+void Gateway::Public(core::Router& router, const std::string& method, const std::string& pattern, core::Handler handler) {
+    router.Add(method, pattern, [handler = std::move(handler)](core::Request r, core::Respond respond) {
+        DropIdentity(r);
+        handler(std::move(r), std::move(respond));
+    });
+}
+
+void Gateway::App(core::Router& router, const std::string& method, const std::string& pattern, core::Handler handler) {
+    router.Add(method, pattern, [this, handler = std::move(handler)](core::Request r, core::Respond respond) {
+        DropIdentity(r);
+        std::string token = BearerToken(r);
+        if (token.empty()) return respond(Unauthorized("a bearer token is required (POST /app/v1/sessions)"));
+        std::optional<std::string> member = sessions_ ? sessions_->MemberOf(token, clock_.Now()) : std::nullopt;
+        if (!member) return respond(Unauthorized("the token is unknown or has expired"));
+        r.headers.Set(kMemberIdHeader, *member);
+        handler(std::move(r), std::move(respond));
+    });
+}
+
+void Gateway::AuditAdmin(const core::Request& r, const std::string& actor, int status, std::string_view reason) {
+    AuditEntry e;
+    e.actor = actor.empty() ? "anonymous" : actor;
+    e.event_type = "admin." + r.method + " " + r.route;
+    e.outcome = status / 100 == 2 ? "success" : "failure";
+    e.origin = Origin(r);
+    e.resource = std::string(r.Path());
+    e.reason = std::string(reason);
+    e.trace_id = Trace(r);
+    audit_.Record(std::move(e));
+}
+
+void Gateway::Admin(core::Router& router, const std::string& method, const std::string& pattern,
+                    std::vector<std::string> roles, core::Handler handler) {
+    router.Add(method, pattern,
+               [this, roles = std::move(roles), handler = std::move(handler)](core::Request r, core::Respond respond) {
+                   DropIdentity(r);
+                   auto it = options_.admin_tokens.find(BearerToken(r));
+                   if (it == options_.admin_tokens.end()) {
+                       AuditAdmin(r, "", 401, "missing or unknown admin token");
+                       return respond(Unauthorized("a configured admin bearer token is required"));
+                   }
+                   const AdminIdentity& who = it->second;
+                   if (std::find(roles.begin(), roles.end(), who.role) == roles.end()) {
+                       AuditAdmin(r, who.actor, 403, "role " + who.role + " may not");
+                       return respond(Forbidden("role " + who.role + " may not call " + r.method + " " + r.route));
+                   }
+                   r.headers.Set(kActorHeader, who.actor);
+                   r.headers.Set(kRoleHeader, who.role);
+                   // The audit entry is written when the answer is known, so it records the outcome.
+                   core::Request head;
+                   head.method = r.method;
+                   head.route = r.route;
+                   head.target = r.target;
+                   head.remote = r.remote;
+                   head.headers.Set(core::kTraceHeader, std::string(r.headers.Get(core::kTraceHeader).value_or("")));
+                   std::string actor = who.actor;
+                   handler(std::move(r), [this, head = std::move(head), actor, respond = std::move(respond)](
+                                             core::Response response) {
+                       std::string reason;
+                       if (response.status / 100 != 2) {
+                           auto body = Json::parse(response.body, nullptr, false);
+                           if (body.is_object()) reason = body.value("reason", "");
+                       }
+                       AuditAdmin(head, actor, response.status, reason);
+                       respond(std::move(response));
+                   });
+               });
+}
+
+void Gateway::Ext(core::Router& router, const std::string& method, const std::string& pattern, std::string system,
+                  core::Handler handler) {
+    router.Add(method, pattern,
+               [this, system = std::move(system), handler = std::move(handler)](core::Request r, core::Respond respond) {
+                   DropIdentity(r);
+                   auto secret = options_.ext_secrets.find(system);
+                   auto given = r.headers.Get(kSignatureHeader);
+                   if (secret == options_.ext_secrets.end() || !given ||
+                       !VerifyCallbackSignature(secret->second, r.body, *given)) {
+                       AuditEntry e;
+                       e.actor = "ext:" + system;
+                       e.event_type = "ext.signature_rejected";
+                       e.outcome = "failure";
+                       e.origin = Origin(r);
+                       e.resource = std::string(r.Path());
+                       e.reason = given ? "bad signature" : "missing signature";
+                       e.trace_id = Trace(r);
+                       audit_.Record(std::move(e));
+                       core::Response problem = core::FieldProblem(
+                           401, kSignatureHeader,
+                           given ? "does not match HMAC-SHA256 of the body with the " + system + " secret"
+                                 : "is required: sha256=<hex HMAC-SHA256(secret, body)>");
+                       return respond(std::move(problem));
+                   }
+                   r.headers.Set(kExtSystemHeader, system);
+                   handler(std::move(r), std::move(respond));
+               });
+}
+
+}  // namespace sim::platform
