@@ -106,12 +106,12 @@ void Runtime::ProvisionPlatform(bool at_start) {
         }
         *result = std::move(s);
     });
-    if (!at_start) return;
-    // In-process AWS answers on the loop: run it until provisioning has finished (an AWS endpoint
-    // over TCP answers later, while serving).
+    // In-process AWS answers on the loop: run it until provisioning has finished, so the first
+    // request (or the reset's answer) finds every resource (an AWS endpoint over TCP answers
+    // later, while serving). RunReady may be called from inside a handler (POST /_sim/reset).
     while (!result->has_value() && loop_.RunReady() > 0) {
     }
-    if (result->has_value() && !result->value()) throw std::runtime_error(result->value().error().message);
+    if (at_start && result->has_value() && !result->value()) throw std::runtime_error(result->value().error().message);
     if (!result->has_value()) spdlog::info("[platform] provisioning continues in the background (AWS over TCP)");
 }
 
