@@ -8,6 +8,7 @@
 #include "sim/core/time.hpp"
 #include "sim/core/trace.hpp"
 #include "sim/platform/common/crypto.hpp"
+#include "sim/platform/common/sqs_records.hpp"
 
 namespace sim::platform::application {
 
@@ -25,6 +26,21 @@ const store::Migration kMigrations[] = {
      " token_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL REFERENCES members (member_id),"
      " created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
      "CREATE INDEX sessions_member ON sessions (member_id);"},
+    {2,
+     "CREATE TABLE applications ("
+     " application_id TEXT PRIMARY KEY, member_id TEXT NOT NULL UNIQUE REFERENCES members (member_id),"
+     " status TEXT NOT NULL, data TEXT NOT NULL, submitted_ms INTEGER NOT NULL,"
+     " ekyc_verification_id TEXT UNIQUE, ekyc TEXT, listed_date TEXT, bureau TEXT, screening TEXT,"
+     " auto_reject_reason TEXT, decision TEXT, credit_limit INTEGER, payment_capacity INTEGER,"
+     " card_account_id TEXT, card_id TEXT, bin TEXT, last4 TEXT, expiry TEXT, network TEXT,"
+     " bureau_contract_id TEXT, order_id TEXT UNIQUE, tracking_number TEXT,"
+     " created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+     "CREATE INDEX applications_status ON applications (status);"
+     "CREATE INDEX applications_listed ON applications (listed_date);"
+     "CREATE TABLE application_events ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT, application_id TEXT NOT NULL, at TEXT NOT NULL,"
+     " from_status TEXT NOT NULL, to_status TEXT NOT NULL, actor TEXT NOT NULL, detail TEXT NOT NULL);"
+     "CREATE INDEX application_events_app ON application_events (application_id, id);"},
 };
 
 std::string Origin(const core::Request& r) { return r.remote.empty() ? "in-process" : r.remote; }
@@ -76,20 +92,45 @@ void ApplicationService::Install(core::Router& router) {
     };
     ctx_.gateway.Public(router, "POST", "/app/v1/members", sync(&ApplicationService::SignUp));
     ctx_.gateway.Public(router, "POST", "/app/v1/sessions", sync(&ApplicationService::SignIn));
+    ctx_.gateway.App(router, "POST", "/app/v1/applications",
+                     [this](core::Request r, core::Respond respond) { Submit(std::move(r), std::move(respond)); });
+    ctx_.gateway.App(router, "GET", "/app/v1/applications/current", sync(&ApplicationService::Current));
+    ctx_.gateway.Ext(router, "POST", "/ext/v1/ekyc/verdicts", "ekyc", sync(&ApplicationService::EkycVerdict));
+    ctx_.gateway.Ext(router, "POST", "/ext/v1/printing/events", "printing", sync(&ApplicationService::PrintingEvent));
+    const std::vector<std::string> officer = {"credit_officer"};
+    ctx_.gateway.Admin(router, "GET", "/admin/v1/review-list", officer, sync(&ApplicationService::ReviewList));
+    ctx_.gateway.Admin(router, "GET", "/admin/v1/applications/{id}", officer, sync(&ApplicationService::Detail));
+    ctx_.gateway.Admin(router, "POST", "/admin/v1/applications/{id}/decision", officer,
+                       sync(&ApplicationService::Decision));
+    ctx_.gateway.Admin(router, "GET", "/admin/v1/members", {"operator", "credit_officer"},
+                       sync(&ApplicationService::SearchMembers));
+    for (const char* action : {"suspend", "resume"}) {
+        std::string status = std::string(action) == "suspend" ? "SUSPENDED" : "ACTIVE";
+        ctx_.gateway.Admin(router, "POST", std::string("/admin/v1/cards/{card_id}/") + action, {"operator"},
+                           [this, status](core::Request r, core::Respond respond) {
+                               CardStatus(std::move(r), std::move(respond), status);
+                           });
+    }
+    ctx_.gateway.Admin(router, "GET", "/admin/v1/audit", {"auditor"}, sync(&ApplicationService::AuditView));
     router.Add("GET", "/internal/application/members/{member_id}", sync(&ApplicationService::GetMember));
 }
 
 void ApplicationService::AddFunctions(std::map<std::string, PlatformFunction>& functions) {
-    // The review batch and the async chain arrive with the application flow; until then they
-    // answer without acting (the review batch) or fail their message (the chain), which SQS
-    // redelivers and finally dead-letters, as for any failing step.
-    functions["platform-review-batch"] = [](const Json&, FunctionDone done) {
-        done(Json{{"listed", 0}, {"checked", 0}, {"rejected", 0}});
+    functions["platform-review-batch"] = [this](const Json&, FunctionDone done) { RunReviewBatch(std::move(done)); };
+    functions["platform-async-router"] = [this](const Json& event, FunctionDone done) {
+        AsyncRouter(event, std::move(done));
     };
-    for (const char* name : {"platform-async-router", "platform-register-card-account",
-                             "platform-register-bureau-contract", "platform-order-card"}) {
-        functions[name] = [name = std::string(name)](const Json&, FunctionDone done) {
-            done(core::Fail(FunctionFailure{"Platform.NotImplemented", name + " is not implemented yet"}));
+    using Step = void (ApplicationService::*)(const Json&, std::function<void(std::optional<std::string>)>);
+    const std::pair<const char*, Step> steps[] = {
+        {"platform-register-card-account", &ApplicationService::RegisterCardAccount},
+        {"platform-register-bureau-contract", &ApplicationService::RegisterBureauContract},
+        {"platform-order-card", &ApplicationService::OrderCard},
+    };
+    for (const auto& [name, step] : steps) {
+        functions[name] = [this, step = step](const Json& event, FunctionDone done) {
+            ForEachRecord(event, [this, step](const Json& message, std::function<void(std::optional<std::string>)> d) {
+                (this->*step)(message, std::move(d));
+            }, std::move(done));
         };
     }
 }
