@@ -265,6 +265,18 @@ class Executions(SfnCase):
         self.assertIn("billingDetails", r)
         standard = self.machine(pass_chain())
         self.assertError("StateMachineTypeNotSupported", self.sfn.start_sync_execution, stateMachineArn=standard)
+        # A failing EXPRESS execution still answers 200, with the error and cause (AWS's note).
+        failing = self.machine(json.dumps({"StartAt": "F", "States": {
+            "F": {"Type": "Fail", "Error": "Card.Declined", "Cause": "limit"}}}), type_="EXPRESS")
+        r = self.sfn.start_sync_execution(stateMachineArn=failing, name="sync-fail")
+        self.assertEqual((r["status"], r["error"], r["cause"]), ("FAILED", "Card.Declined", "limit"))
+        self.assertNotIn("output", r)
+        self.assertIn(":express:", r["executionArn"])
+        self.assertError("InvalidExecutionInput", self.sfn.start_sync_execution, stateMachineArn=failing,
+                         input="{nope")
+        self.assertError("InvalidName", self.sfn.start_sync_execution, stateMachineArn=failing, name="a b")
+        self.assertError("StateMachineDoesNotExist", self.sfn.start_sync_execution,
+                         stateMachineArn="arn:aws:states:us-east-1:%s:stateMachine:ghost" % ACCOUNT)
 
     def test_map_and_parallel_history_shapes(self):
         arn = self.machine(json.dumps({"StartAt": "M", "States": {

@@ -1,5 +1,6 @@
 """Step Functions durability: executions parked in a Wait or waiting for a task token survive a
-kill -9 and continue from where they were after a restart on the same --data-dir."""
+kill -9 and continue from where they were after a restart on the same --data-dir; a failed one can
+be redriven after a restart, and a redriven one resumes after another."""
 import json
 import os
 import shutil
@@ -67,6 +68,49 @@ class SfnRestart(unittest.TestCase):
             self.assertEqual(events[-1]["type"], "ExecutionSucceeded")
             # Nothing was sent twice.
             self.assertEqual(client(sim, "sqs").receive_message(QueueUrl=url).get("Messages", []), [])
+        finally:
+            sim.kill()
+
+    def test_failed_execution_is_redriven_after_kill_9(self):
+        sim, sfn = self.start()
+        try:
+            sqs = client(sim, "sqs")
+            probe = sqs.create_queue(QueueName="restart-probe")["QueueUrl"]
+            url = probe.rsplit("/", 1)[0] + "/restart-redrive"  # not created yet: the Task fails
+            arn = sfn.create_state_machine(name="restart-redrive", roleArn=ROLE, definition=json.dumps({
+                "StartAt": "Before", "States": {
+                    "Before": {"Type": "Pass", "Result": 1, "ResultPath": "$.before", "Next": "Send"},
+                    "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                             "Parameters": {"QueueUrl": url, "MessageBody": "m"}, "ResultPath": None,
+                             "Next": "Wait"},
+                    "Wait": {"Type": "Wait", "Seconds": 600, "End": True}}}))["stateMachineArn"]
+            ex = sfn.start_execution(stateMachineArn=arn, input='{"k": 1}')["executionArn"]
+            advance(sim, "PT0S")
+            self.assertEqual(sfn.describe_execution(executionArn=ex)["status"], "FAILED")
+        finally:
+            sim.kill()
+        sim, sfn = self.start()
+        try:
+            client(sim, "sqs").create_queue(QueueName="restart-redrive")
+            d = sfn.describe_execution(executionArn=ex)
+            self.assertEqual((d["status"], d["redriveStatus"]), ("FAILED", "REDRIVABLE"))
+            sfn.redrive_execution(executionArn=ex)
+            advance(sim, "PT0S")
+            self.assertEqual(sfn.describe_execution(executionArn=ex)["status"], "RUNNING")  # in the Wait
+        finally:
+            sim.kill()
+        # A crash inside the redriven execution's Wait: it resumes like any other.
+        sim, sfn = self.start()
+        try:
+            advance(sim, "PT10M")
+            d = sfn.describe_execution(executionArn=ex)
+            self.assertEqual((d["status"], d["redriveCount"]), ("SUCCEEDED", 1), d)
+            self.assertEqual(json.loads(d["output"]), {"k": 1, "before": 1})
+            types = [e["type"] for e in sfn.get_execution_history(executionArn=ex)["events"]]
+            self.assertEqual(types.count("PassStateEntered"), 1)
+            self.assertEqual(types.count("ExecutionRedriven"), 1)
+            self.assertEqual(len(client(sim, "sqs").receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])), 1)
         finally:
             sim.kill()
 

@@ -472,9 +472,12 @@ void SfnEngine::Process(Run& run, const Feedback& f) {
         case K::kStop: effects = ex.Stop(f.error, f.cause, f.at); break;
         case K::kRedrive: effects = ex.Redrive(f.at); break;
     }
-    // Also the feedback that ends the execution: a redrive replays the log up to the end first.
-    if (run.durable && !run.replaying && f.kind != K::kStart) WriteFeedback(run, f);
     Apply(run, std::move(effects));
+    // Also the feedback that ends the execution unsuccessfully: a redrive replays the log up to
+    // that end first. A SUCCEEDED execution's log is dropped (Finished), so its last is not written.
+    // (Feedback for other runs that Apply causes is queued, so the log stays in order.)
+    if (run.durable && !run.replaying && f.kind != K::kStart && ex.status() != ExecutionStatus::kSucceeded)
+        WriteFeedback(run, f);
 }
 
 void SfnEngine::WriteFeedback(Run& run, const Feedback& f) {
