@@ -304,11 +304,17 @@ void SfnEngine::Load() {
     {
         // Logs of unsuccessful executions are kept for redrive during the redrivable period only.
         auto scope = group_.BeginWrite(db_);
+        std::int64_t oldest = ToNs(clock_.Now() - kRedrivablePeriod);
         db_.Prepare("DELETE FROM sfn_feedback WHERE execution_arn IN (SELECT arn FROM sfn_executions"
                     " WHERE status <> 'RUNNING' AND stop_ns IS NOT NULL AND stop_ns < ?1)")
-            .BindAll(ToNs(clock_.Now() - kRedrivablePeriod))
+            .BindAll(oldest)
             .Execute();
         scope.Commit();
+        auto st = db_.PrepareUncached(
+            "SELECT arn, stop_ns FROM sfn_executions WHERE status IN ('FAILED', 'TIMED_OUT', 'ABORTED')"
+            " AND stop_ns >= ?1 ORDER BY stop_ns");
+        st.BindAll(oldest);
+        while (st.Step()) kept_logs_.emplace_back(FromNs(st.Int64(1)), st.Text(0));
     }
     if (running.empty()) return;
     auto scope = group_.BeginWrite(db_);
@@ -766,6 +772,7 @@ void SfnEngine::Finished(Run& run, const asl::ExecutionFinished& fin) {
         // An unsuccessful execution keeps its log: RedriveExecution rebuilds it from there.
         if (run.feedback_seq > 0 && rec.status == ExecutionStatus::kSucceeded)
             db_.Prepare("DELETE FROM sfn_feedback WHERE execution_arn = ?1").BindAll(rec.arn).Execute();
+        if (rec.status != ExecutionStatus::kSucceeded) KeepLog(*rec.stop_date, rec.arn);
     }
     auto waiters = std::move(run.waiters);
     run_by_arn_.erase(rec.arn);
@@ -1099,6 +1106,19 @@ SfnResult<ExecutionRecord> SfnEngine::StopExecution(const std::string& arn, cons
 }
 
 // --- redrive --------------------------------------------------------------------------------------
+
+void SfnEngine::KeepLog(TimePoint stopped, const std::string& arn) {
+    kept_logs_.emplace_back(stopped, arn);
+    // Logs whose redrivable period has passed are dropped (unless the execution was redriven since
+    // and is running again, or stopped again later: then a newer entry covers it).
+    while (!kept_logs_.empty() && stopped - kept_logs_.front().first > kRedrivablePeriod) {
+        auto it = executions_.find(kept_logs_.front().second);
+        if (it != executions_.end() && it->second->stop_date && it->second->status != ExecutionStatus::kRunning &&
+            *it->second->stop_date == kept_logs_.front().first)
+            db_.Prepare("DELETE FROM sfn_feedback WHERE execution_arn = ?1").BindAll(it->first).Execute();
+        kept_logs_.pop_front();
+    }
+}
 
 std::optional<std::string> SfnEngine::RedriveBlocker(const ExecutionRecord& r) const {
     // The reasons are AWS's redriveStatusReason texts (DescribeExecution).
@@ -1473,6 +1493,7 @@ void SfnEngine::Reset() {
     run_by_arn_.clear();
     tokens_.clear();
     redrive_tokens_.clear();
+    kept_logs_.clear();
     for (auto& [key, t] : test_runs_) CancelTestTimers(*t);
     test_runs_.clear();
     pending_.clear();

@@ -162,6 +162,7 @@ private:
     void FinishReplayed(Run* run);
     void ApplyTest(std::uint64_t key, std::vector<asl::Effect> effects);
     void CancelTestTimers(TestRun& run);
+    void KeepLog(TimePoint stopped, const std::string& arn);
     SfnResult<std::shared_ptr<const asl::StateMachine>> TestMachine(const TestStateRequest& request,
                                                                     std::string& state_name) const;
     void Rearm(Run* run);
@@ -200,6 +201,8 @@ private:
     };
     std::unordered_map<std::string, std::deque<RedriveToken>> redrive_tokens_;  // execution ARN -> last 10
     std::unordered_map<std::uint64_t, std::unique_ptr<TestRun>> test_runs_;
+    /// Unsuccessful executions whose feedback log is kept for redrive, by stop time (oldest first).
+    std::deque<std::pair<TimePoint, std::string>> kept_logs_;
     std::uint64_t next_test_key_ = 1;
 };
 

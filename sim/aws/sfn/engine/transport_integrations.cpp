@@ -204,7 +204,7 @@ void TransportIntegrations::HttpInvoke(const TaskRequest& request, TaskCallback 
     http_->Send(base, std::move(req), [done = std::move(done), on_http = request.on_http, traced = std::move(traced),
                                        header_text](core::Response resp) {
         if (on_http) {
-            on_http(traced, Json{{"protocol", traced["protocol"]},
+            on_http(traced, Json{{"protocol", traced.at("protocol")},
                                  {"statusCode", std::to_string(resp.status)},
                                  {"statusMessage", std::string(core::ReasonPhrase(resp.status))},
                                  {"headers", header_text(resp.headers)},

@@ -390,6 +390,19 @@ TEST(SfnEngine, RedriveRefusesWhatAwsRefusesAndHonoursClientTokens) {
     ASSERT_FALSE(late.ok());
     EXPECT_EQ(late.error().code, SfnErrorCode::kExecutionNotRedrivable);
     EXPECT_NE(late.error().message.find("redrivable period"), std::string::npos);
+    // Its kept log is dropped once a later execution ends unsuccessfully.
+    auto rows = [&](const std::string& execution) {
+        auto& st = h.db->Prepare("SELECT COUNT(*) FROM sfn_feedback WHERE execution_arn = ?1");
+        st.BindAll(execution);
+        std::int64_t n = st.Step() ? st.Int64(0) : -1;
+        st.Reset();
+        return n;
+    };
+    EXPECT_GT(rows(e.arn), 0);
+    auto later = h.Start(arn);
+    h.integrations.calls.back().done(core::Fail(TaskFailure{"E", "c"}));
+    EXPECT_EQ(rows(e.arn), 0);
+    EXPECT_GT(rows(later.arn), 0);
 }
 
 TEST(SfnEngine, OpenExecutionQuotaIsExecutionLimitExceeded) {
