@@ -32,7 +32,7 @@ core::Result<Duration> DurationField(const nlohmann::json& spec, const std::stri
 
 core::Status<> OnlyKeys(const nlohmann::json& spec, std::initializer_list<const char*> allowed, const std::string& field) {
     for (const auto& [key, _] : spec.items()) {
-        if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }) == allowed.end()) {
+        if (std::find_if(allowed.begin(), allowed.end(), [&k = key](const char* a) { return k == a; }) == allowed.end()) {
             std::string list;
             for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
             return core::Fail(core::Error::InvalidArgument(field + "." + key + ": unknown field (expected " + list + ")"));

@@ -7,6 +7,8 @@ namespace sim::aws::sfn::asl {
 using core::Fail;
 using core::Result;
 
+struct TemplateMember;
+
 struct TemplateNode {
     enum class Kind { kLiteral, kPath, kIntrinsic, kObject, kArray };
     Kind kind = Kind::kLiteral;
@@ -14,8 +16,14 @@ struct TemplateNode {
     std::optional<JsonPath> path;
     std::optional<Intrinsic> intrinsic;
     std::string field;  // the "key.$" this value came from, for error messages
-    std::vector<std::pair<std::string, TemplateNode>> members;
+    // Not std::pair<std::string, TemplateNode>: a pair of an incomplete type is undefined (clang refuses it).
+    std::vector<TemplateMember> members;
     std::vector<TemplateNode> items;
+};
+
+struct TemplateMember {
+    std::string key;
+    TemplateNode value;
 };
 
 namespace {
@@ -95,9 +103,9 @@ TemplateNode CompileNode(const Json& j, const std::string& location, std::vector
                     }
                 }
             }
-            node.members.emplace_back(std::move(name), std::move(value));
+            node.members.push_back(TemplateMember{std::move(name), std::move(value)});
         } else {
-            node.members.emplace_back(key, CompileNode(it.value(), where, problems));
+            node.members.push_back(TemplateMember{key, CompileNode(it.value(), where, problems)});
         }
     }
     return node;

@@ -447,8 +447,9 @@ SqsStatus SqsEngine::ValidateAttributes(const std::map<std::string, std::string>
                 continue;
             }
             Json j = Json::parse(value, nullptr, false);
-            auto invalid = [&](const std::string& reason) {
-                return SqsError{ErrorCode::kInvalidParameterValue, ParamInvalid(value, name, reason)};
+            // Init-captures: clang before 16 cannot capture structured bindings.
+            auto invalid = [&v = value, &n = name](const std::string& reason) {
+                return SqsError{ErrorCode::kInvalidParameterValue, ParamInvalid(v, n, reason)};
             };
             if (j.is_discarded() || !j.is_object()) {
                 err = invalid("Redrive policy is not a valid JSON map.");
@@ -497,8 +498,9 @@ SqsStatus SqsEngine::ValidateAttributes(const std::map<std::string, std::string>
                 continue;
             }
             Json j = Json::parse(value, nullptr, false);
-            auto invalid = [&](const std::string& reason) {
-                return SqsError{ErrorCode::kInvalidParameterValue, ParamInvalid(value, name, reason)};
+            // Init-captures: clang before 16 cannot capture structured bindings.
+            auto invalid = [&v = value, &n = name](const std::string& reason) {
+                return SqsError{ErrorCode::kInvalidParameterValue, ParamInvalid(v, n, reason)};
             };
             if (j.is_discarded() || !j.is_object() || !j.contains("redrivePermission") ||
                 !j["redrivePermission"].is_string()) {
