@@ -33,7 +33,9 @@ Response Response::Json(int status, const nlohmann::json& body) {
     Response r;
     r.status = status;
     r.headers.Set("Content-Type", "application/json");
-    r.body = body.dump();
+    // Invalid UTF-8 (a client's bytes echoed in a message) becomes U+FFFD instead of throwing:
+    // an error answer must never fail to render (found by fuzzing the HTTP layer).
+    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return r;
 }
 

@@ -39,9 +39,10 @@ std::uint64_t Random::Below(std::uint64_t bound) {
 }
 
 std::int64_t Random::Between(std::int64_t lo, std::int64_t hi) {
-    auto span = static_cast<std::uint64_t>(hi - lo) + 1;
+    // In unsigned arithmetic: hi - lo overflows std::int64_t for a range wider than half of it.
+    auto span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
     if (span == 0) return static_cast<std::int64_t>(NextU64());  // the full 64-bit range
-    return lo + static_cast<std::int64_t>(Below(span));
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + Below(span));
 }
 
 double Random::NextDouble() { return static_cast<double>(NextU64() >> 11) * 0x1.0p-53; }

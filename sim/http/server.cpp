@@ -167,13 +167,24 @@ private:
 
     void ReadHead() {
         if (phase_ == Phase::kClosed) return;
+        // RFC 9112 section 2.2: empty lines before a request-line are ignored (a stray CRLF a
+        // client sends after a body), rather than answered 400.
+        const auto* bytes = static_cast<const char*>(buffer_.data().data());
+        std::size_t blank = 0;
+        while (blank + 1 < buffer_.size() && bytes[blank] == '\r' && bytes[blank + 1] == '\n') blank += 2;
+        if (blank > 0) {
+            buffer_.consume(blank);
+            if (buffer_.size() == 0) return ReadNext();
+        }
         phase_ = Phase::kHead;
         head_parser_.emplace();
         head_parser_->header_limit(state_->options.max_header_bytes);
         head_parser_->body_limit(boost::none);  // the route's limit is applied once the head is known
         stream_.expires_after(state_->options.header_timeout);
         bhttp::async_read_header(stream_, buffer_, *head_parser_,
-                                 [self = shared_from_this()](const ErrorCode& ec, std::size_t) { self->OnHead(ec); });
+                                 [self = shared_from_this()](const ErrorCode& ec, std::size_t) {
+                                     self->Guarded([&] { self->OnHead(ec); });
+                                 });
     }
 
     void OnHead(const ErrorCode& ec) {
@@ -281,7 +292,9 @@ private:
         stream_.expires_after(state_->options.idle_timeout);
         bhttp::async_read_some(
             stream_, buffer_, parser,
-            [self = shared_from_this(), &parser](const ErrorCode& ec, std::size_t) { self->OnBodyRead(parser, ec); });
+            [self = shared_from_this(), &parser](const ErrorCode& ec, std::size_t) {
+                self->Guarded([&] { self->OnBodyRead(parser, ec); });
+            });
     }
 
     template <typename Parser>
@@ -347,7 +360,19 @@ private:
 
     void OnResponse(std::uint64_t seq, core::Response response) {
         if (phase_ != Phase::kHandling || seq != request_seq_) return;  // the connection is gone
-        WriteResponse(std::move(response), /*force_close=*/false);
+        Guarded([&] { WriteResponse(std::move(response), /*force_close=*/false); });
+    }
+
+    /// Runs a step of the session; an exception (a bug, or memory exhausted) closes this
+    /// connection instead of leaving it open and unanswered forever.
+    template <typename Step>
+    void Guarded(Step&& step) {
+        try {
+            step();
+        } catch (const std::exception& e) {
+            spdlog::error("connection from {} closed: {}", remote_, e.what());
+            Close();
+        }
     }
 
     // --- writing -------------------------------------------------------------------------------

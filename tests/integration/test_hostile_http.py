@@ -165,6 +165,17 @@ class OversizedAndMalformedHeads(HostileCase):
         for payload in cases:
             self.assertRejected(payload)
 
+    def test_bytes_that_are_not_utf8_are_echoed_safely_in_error_answers(self):
+        # Found by fuzz_http_server: the 400 naming a Transfer-Encoding of invalid UTF-8 threw while
+        # rendering, and the connection was never answered nor closed.
+        self.assertRejected(b"POST /_sim/clock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ch\xf6nked\r\n\r\n")
+        reply = self.exchange(b"GET /caf\xe9\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertIn(responses(reply), ([404], [400]), reply[:300])
+
+    def test_empty_lines_before_a_request_line_are_ignored(self):
+        reply = self.exchange(b"\r\n\r\n" + HEALTH + b"\r\n" + HEALTH)
+        self.assertEqual(responses(reply), [200, 200], reply[:300])
+
     def test_bad_content_lengths_are_400(self):
         for value in (b"-1", b"+5", b"0x5", b"5 5", b"abc", b"99999999999999999999999"):
             self.assertRejected(b"POST /_sim/clock HTTP/1.1\r\nHost: x\r\nContent-Length: " + value + b"\r\n\r\nhello")

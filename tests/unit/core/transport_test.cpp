@@ -99,6 +99,10 @@ TEST(Random, BelowAndBetweenStayInRange) {
         auto v = r.Between(-3, 3);
         EXPECT_GE(v, -3);
         EXPECT_LE(v, 3);
+        // Ranges wider than INT64_MAX (hi - lo overflowed before; found by fuzzing States.MathRandom).
+        auto wide = r.Between(-9'000'000'000'000'000'000, 9'000'000'000'000'000'000);
+        EXPECT_GE(wide, -9'000'000'000'000'000'000);
+        EXPECT_LE(wide, 9'000'000'000'000'000'000);
         double d = r.NextDouble();
         EXPECT_GE(d, 0.0);
         EXPECT_LT(d, 1.0);

@@ -421,7 +421,12 @@ Result<Json, RuntimeError> Call(const IntrinsicNode& node, const std::vector<Jso
         if (!a) return Fail(a.error());
         auto b = need_int(1);
         if (!b) return Fail(b.error());
-        return Json(*a + *b);
+        std::int64_t sum = 0;
+        if (__builtin_add_overflow(*a, *b, &sum)) {
+            return Fail(Failure("States.MathAdd: the sum of " + std::to_string(*a) + " and " + std::to_string(*b) +
+                                " is outside the 64-bit integer range"));
+        }
+        return Json(sum);
     }
     if (fn == "States.StringSplit") {
         if (auto e = need_string(0)) return Fail(*e);

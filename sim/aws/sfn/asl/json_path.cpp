@@ -1,6 +1,7 @@
 #include "sim/aws/sfn/asl/json_path.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <functional>
 
@@ -132,7 +133,12 @@ private:
         if (pos_ == begin || (pos_ == begin + 1 && text_[begin] == '-')) {
             return Fail(Error::InvalidArgument("expected an integer"));
         }
-        std::int64_t v = std::stoll(std::string(text_.substr(begin, pos_ - begin)));
+        // from_chars, not stoll: an index beyond int64 is a parse error, not an exception (found by fuzzing).
+        std::int64_t v = 0;
+        auto [end, ec] = std::from_chars(text_.data() + begin, text_.data() + pos_, v);
+        if (ec != std::errc() || end != text_.data() + pos_) {
+            return Fail(Error::InvalidArgument("integer out of range: " + std::string(text_.substr(begin, pos_ - begin))));
+        }
         SkipSpaces();
         return v;
     }

@@ -57,6 +57,10 @@ TEST(Intrinsics, JsonMergeIsShallow) {
 
 TEST(Intrinsics, MathAndStrings) {
     EXPECT_EQ(Call("States.MathAdd($.n, -7)"), -2);
+    // Found by fuzz_jsonpath_intrinsics: a sum outside int64 was signed overflow (undefined).
+    EXPECT_EQ(Call("States.MathAdd(-9223372036854775808, -1)"), "<States.IntrinsicFailure>");
+    EXPECT_EQ(Call("States.MathAdd(9223372036854775807, 1)"), "<States.IntrinsicFailure>");
+    EXPECT_EQ(Call("States.MathAdd(9223372036854775807, -1)"), 9223372036854775806);
     EXPECT_EQ(Call("States.StringSplit('a,b;;c', ',;')"), Json::parse(R"J(["a","b","c"])J"));
     core::Random random(7);
     auto r = Call("States.MathRandom(1, 10)", &random);

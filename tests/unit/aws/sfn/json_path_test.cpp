@@ -40,6 +40,15 @@ TEST(JsonPath, IndicesIncludingNegative) {
     EXPECT_EQ(Eval("$.store.book[-1].title"), "LOTR");
 }
 
+TEST(JsonPath, AnIndexBeyondInt64IsAParseErrorNotAnException) {
+    // Found by fuzz_jsonpath_intrinsics: std::stoll threw out_of_range through Parse.
+    auto path = JsonPath::Parse("$.a[0,66666666666666666666666666662]");
+    ASSERT_FALSE(path.ok());
+    EXPECT_NE(path.error().message.find("out of range"), std::string::npos);
+    EXPECT_FALSE(JsonPath::Parse("$.a[-99999999999999999999]").ok());
+    EXPECT_TRUE(JsonPath::Parse("$.a[9223372036854775807]").ok());
+}
+
 TEST(JsonPath, MissingDefinitePathSelectsNothing) { EXPECT_EQ(Eval("$.store.car"), "<none>"); }
 
 TEST(JsonPath, WildcardsAndDescentReturnArrays) {
