@@ -23,7 +23,9 @@ build_dir=build
 packages=(g++ cmake ninja-build ccache libboost1.81-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev
           libgtest-dev libssl-dev tzdata)
 if [[ "${CARDSIM_SKIP_TEST_TOOLS:-0}" != 1 ]]; then
-    packages+=(wrk)
+    # wrk: benchmarks. clang-14 + libclang-rt-14-dev (libFuzzer and the sanitizer runtimes): the
+    # fuzz targets of tests/fuzz, built apart in build-fuzz/ (GCC has no libFuzzer).
+    packages+=(wrk clang-14 libclang-rt-14-dev)
     # Protocol tests need a python3 that imports boto3, and the aws CLI. Use the machine's own if it
     # has both (e.g. a pyenv python with boto3 and awscli); otherwise Debian's.
     if command -v python3 >/dev/null && command -v aws >/dev/null \

@@ -4,11 +4,14 @@
 #   2. ctest in build/: every test, all labels (unit and integration)
 #   3. ASan+UBSan build in build-asan/: configure and build the unit-test executables only
 #   4. ctest -L unit in build-asan/ with the sanitizers set to halt on the first error
+#   5. the libFuzzer targets: tests/fuzz/run (clang build in build-fuzz/, a few seconds each,
+#      seed corpora and crash reproducers replayed first)
 # Runs every phase it can, prints a summary of the phases and ctest's own summary lines last, and
 # exits non-zero if any phase failed.
 #
 # Usage: bash scripts/test.sh [extra ctest args for phases 2 and 4, e.g. -R Sqs]
-# Environment: CARDSIM_JOBS=N (default 2), CARDSIM_SKIP_ASAN=1 (skip phases 3-4, for a quick local run)
+# Environment: CARDSIM_JOBS=N (default 2), CARDSIM_SKIP_ASAN=1 (skip phases 3-4, for a quick local run),
+#   CARDSIM_SKIP_FUZZ=1 (skip phase 5), CARDSIM_FUZZ_SECONDS=N (time per fuzz target, default 5)
 # Phase functions are called through run_phase, which shellcheck cannot follow.
 # shellcheck disable=SC2317
 set -uo pipefail
@@ -101,6 +104,15 @@ else
     else
         record "ctest -L unit (build-asan/)" "SKIP (build failed)"
     fi
+fi
+
+# --- 5. fuzzing -----------------------------------------------------------------------------------
+if [[ "${CARDSIM_SKIP_FUZZ:-0}" == 1 ]]; then
+    record "fuzz (build-fuzz/)" "SKIP (CARDSIM_SKIP_FUZZ=1)"
+elif ((main_ran == 0)); then
+    record "fuzz (build-fuzz/)" "SKIP (set-up failed)"
+else
+    run_phase "fuzz (build-fuzz/)" bash tests/fuzz/run --seconds "${CARDSIM_FUZZ_SECONDS:-5}" --jobs "$jobs"
 fi
 
 # --- summary ------------------------------------------------------------------------------------
