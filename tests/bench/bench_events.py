@@ -11,15 +11,21 @@ Figures
   2. Scheduled firings per second of virtual time: --rules EventBridge rules on rate(1 minute)
      with a function target; POST /_sim/clock {"advance": --advance} fires rules x minutes
      firings; figure = firings / wall seconds of the advance.
+  3. The same with --rules EventBridge Scheduler schedules (rate(1 minute)): each firing also
+     records its slot in events.db (one UPDATE, group-committed), so --durable shows that cost.
 
 Usage: python3 tests/bench/bench_events.py [--bin build/cardsim] [--messages 500] [--rules 100]
-       [--advance P1D]
+       [--advance P1D] [--durable]
+--durable runs on a fresh temporary --data-dir (SQLite files, as a user's serve) instead of
+--ephemeral (in memory).
 The server is stopped by PID (SIGTERM, then SIGKILL), also on failure.
 """
 import argparse
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "protocol"))
@@ -64,20 +70,46 @@ def firings(sim, rules, advance):
             "firings_per_s": round(total / wall) if total else None, "recorded_tail": after - before}
 
 
+def schedule_firings(sim, schedules, advance):
+    scheduler = client(sim, "scheduler")
+    for i in range(schedules):
+        scheduler.create_schedule(Name="bench-%d" % i, ScheduleExpression="rate(1 minute)",
+                                  StartDate="2027-01-01T00:01:00Z", FlexibleTimeWindow={"Mode": "OFF"},
+                                  Target={"Arn": function_arn("cardsim-echo"),
+                                          "RoleArn": "arn:aws:iam::000000000000:role/cardsim"})
+    t0 = time.perf_counter()
+    status, body = sim.json("POST", "/_sim/clock", {"advance": advance})
+    wall = time.perf_counter() - t0
+    assert status == 200, body
+    minutes = {"P1D": 1440, "PT1H": 60, "P7D": 10080}.get(advance)
+    total = schedules * minutes
+    return {"schedules": schedules, "advance": advance, "firings": total, "wall_s": round(wall, 3),
+            "firings_per_s": round(total / wall)}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.environ.get("CARDSIM_BIN", "build/cardsim"))
     ap.add_argument("--messages", type=int, default=500)
     ap.add_argument("--rules", type=int, default=100)
     ap.add_argument("--advance", default="P1D", choices=["PT1H", "P1D", "P7D"])
+    ap.add_argument("--durable", action="store_true", help="a temporary --data-dir instead of --ephemeral")
     args = ap.parse_args()
     os.environ["CARDSIM_BIN"] = os.path.abspath(args.bin)
     import cardsim_process
     cardsim_process.BIN = os.environ["CARDSIM_BIN"]
-    with CardsimProcess("--clock", "virtual") as sim:
-        print("SendMessage -> function start (event source mapping, in-process):", latency(sim, args.messages))
-        print("Scheduled firings (EventBridge rate(1 minute) rules, function target):",
-              firings(sim, args.rules, args.advance))
+    data_dir = tempfile.mkdtemp(prefix="cardsim-bench-events-") if args.durable else None
+    try:
+        with CardsimProcess("--clock", "virtual", data_dir=data_dir) as sim:
+            print("mode:", "durable (%s)" % data_dir if data_dir else "ephemeral")
+            print("SendMessage -> function start (event source mapping, in-process):", latency(sim, args.messages))
+            print("Scheduled firings (EventBridge rate(1 minute) rules, function target):",
+                  firings(sim, args.rules, args.advance))
+            print("Scheduled firings (Scheduler rate(1 minute) schedules, function target):",
+                  schedule_firings(sim, args.rules, args.advance))
+    finally:
+        if data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

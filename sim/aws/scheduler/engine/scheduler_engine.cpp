@@ -241,7 +241,12 @@ void SchedulerEngine::Arm(Entry& e, bool resuming) {
     };
     std::optional<core::TimePoint> slot = next_after(e.last_slot);
     core::TimePoint now = clock_.Now();
-    if (resuming && slot && *slot < now && !one_time) {
+    if (resuming && !one_time && e.info.firings > 0) {
+        // Only a recurring schedule's first firing is stored (see SaveFiring's caller): it
+        // continues strictly after the time it resumes at, where every earlier slot either fired
+        // (virtual time resumes where it was saved) or was missed while the process was down.
+        slot = next_after(now);
+    } else if (resuming && slot && *slot < now && !one_time) {
         // Missed while the process was down: continue with the next slot from now, no burst.
         auto resumed = next_after(now - std::chrono::nanoseconds(1));
         spdlog::info("[scheduler] {}: firings missed while stopped are skipped (the one due at {} and any later)",
@@ -283,7 +288,10 @@ void SchedulerEngine::Fire(const std::string& key) {
     Entry& e = *schedules_.at(key);
     ++firings_;
     ++e.info.firings;
-    SaveFiring(e);
+    // A one-time schedule's firing must be stored (it must never fire again); a recurring one's
+    // only the first time (whether it ever fired decides how it resumes, see Arm). Writing every
+    // firing would cost a commit per firing when virtual time races through a month.
+    if (e.expression->kind() == events::ScheduleExpression::Kind::kAt || e.info.firings == 1) SaveFiring(e);
     // Scheduler sends the target's Input as is (templated targets have no event envelope).
     delivery_.Deliver(e.info.spec.target, e.info.spec.target.input.value_or("{}"), {"SCHEDULE_ARN", e.info.arn});
     Arm(e);

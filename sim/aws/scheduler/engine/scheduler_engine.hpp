@@ -7,11 +7,13 @@
 // https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
 //
 // Durability: groups and schedules are rows of `scheduler_groups` / `scheduler_schedules`, written
-// under the runtime's GroupCommit (a firing records its slot, so a one-time schedule never fires
-// twice). At start every schedule is re-armed. Firings missed while the process was down are not
-// made up in a burst: a recurring schedule continues with its next slot after the current time; a
-// one-time at() schedule whose time passed while down fires once, late, at start (Scheduler
-// delivers each invocation at least once; ActionAfterCompletion then applies).
+// under the runtime's GroupCommit; a one-time schedule's firing is recorded (it never fires twice),
+// a recurring schedule's first one too (later firings are not written: no commit per firing). At
+// start every schedule is re-armed. Firings missed while the process was down are not made up in
+// a burst: a recurring schedule continues with its next slot after the current time (a virtual
+// clock resumes at its saved time, by which every earlier slot had fired); a one-time at()
+// schedule whose time passed while down fires once, late, at start (Scheduler delivers each
+// invocation at least once; ActionAfterCompletion then applies).
 
 #include <map>
 #include <memory>

@@ -195,6 +195,13 @@ TEST(SchedulerEngine, RecurringFiringsMissedWhileDownAreSkipped) {
     h.clock.Advance(1h);
     ASSERT_EQ(h.calls.size(), 3u);
     EXPECT_EQ(h.calls[2].first, T("2027-01-01T07:00:00Z"));
+    h.clock.Advance(1h);  // 08:00 fires exactly at the time the process stops and starts again
+    ASSERT_EQ(h.calls.size(), 4u);
+    h.Restart(0h);
+    h.clock.Advance(0s);
+    EXPECT_EQ(h.calls.size(), 4u);  // not twice
+    h.clock.Advance(1h);
+    EXPECT_EQ(h.calls.size(), 5u);
 }
 
 TEST(SchedulerEngine, OneTimeScheduleFiresOnceAcrossRestarts) {
