@@ -38,10 +38,16 @@ class S3NotificationsCase(VirtualSimCase):
         self.s3.copy_object(Bucket="batch", Key="cashflow/copy.csv",
                             CopySource={"Bucket": "batch", "Key": "cashflow/2027-01-01.csv"})
         self.s3.delete_object(Bucket="batch", Key="cashflow/copy.csv")
-        msgs = [json.loads(m["Body"]) for m in drain(self.sqs, url, expect=3)]
+        upload = self.s3.create_multipart_upload(Bucket="batch", Key="cashflow/big.csv")["UploadId"]
+        part = self.s3.upload_part(Bucket="batch", Key="cashflow/big.csv", UploadId=upload, PartNumber=1, Body=b"x,y\n")
+        self.s3.complete_multipart_upload(Bucket="batch", Key="cashflow/big.csv", UploadId=upload,
+                                          MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+        msgs = [json.loads(m["Body"]) for m in drain(self.sqs, url, expect=4)]
         records = [m["Records"][0] for m in msgs]
         self.assertEqual([r["eventName"] for r in records],
-                         ["ObjectCreated:Put", "ObjectCreated:Copy", "ObjectRemoved:Delete"])
+                         ["ObjectCreated:Put", "ObjectCreated:Copy", "ObjectRemoved:Delete",
+                          "ObjectCreated:CompleteMultipartUpload"])
+        self.assertEqual(records[3]["s3"]["object"]["key"], "cashflow/big.csv")
         put = records[0]
         self.assertEqual(put["eventVersion"], "2.1")
         self.assertEqual(put["eventSource"], "aws:s3")

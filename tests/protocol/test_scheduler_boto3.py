@@ -101,6 +101,11 @@ class SchedulerCase(VirtualSimCase):
             self.sch.create_schedule(Name="bad", ScheduleExpression="rate(1 day)", ScheduleExpressionTimezone="Mars/Base",
                                      FlexibleTimeWindow=OFF, Target=target)
         self.assertEqual(e.exception.response["Error"]["Code"], "ValidationException")
+        for policy in ({"MaximumRetryAttempts": 186}, {"MaximumEventAgeInSeconds": 86401}):  # botocore checks minimums
+            with self.assertRaises(ClientError) as e:
+                self.sch.create_schedule(Name="bad", ScheduleExpression="rate(1 day)", FlexibleTimeWindow=OFF,
+                                         Target=dict(target, RetryPolicy=policy))
+            self.assertEqual(e.exception.response["Error"]["Code"], "ValidationException", policy)
         with self.assertRaises(ClientError) as e:
             self.sch.get_schedule(Name="nope")
         self.assertEqual(e.exception.response["Error"]["Code"], "ResourceNotFoundException")

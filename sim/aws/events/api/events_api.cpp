@@ -97,9 +97,7 @@ Target TargetFrom(const Json& j) {
         if (r.contains("MaximumRetryAttempts")) t.retry_policy.maximum_retry_attempts = r["MaximumRetryAttempts"].get<int>();
         if (r.contains("MaximumEventAgeInSeconds"))
             t.retry_policy.maximum_event_age_seconds = r["MaximumEventAgeInSeconds"].get<int>();
-        if (t.retry_policy.maximum_retry_attempts < 0 || t.retry_policy.maximum_retry_attempts > 185 ||
-            t.retry_policy.maximum_event_age_seconds < 60 || t.retry_policy.maximum_event_age_seconds > 86400)
-            throw BadInput("RetryPolicy: MaximumRetryAttempts must be 0-185 and MaximumEventAgeInSeconds 60-86400");
+        if (auto v = ValidateRetryPolicy(t.retry_policy); !v) throw BadInput(v.error().message);
     }
     if (j.contains("DeadLetterConfig") && j["DeadLetterConfig"].is_object())
         t.dead_letter_arn = Optional(j["DeadLetterConfig"], "Arn").value_or("");

@@ -62,6 +62,17 @@ core::Status<> ValidateTargetArn(const std::string& arn) {
     return core::Ok();
 }
 
+core::Status<> ValidateRetryPolicy(const RetryPolicy& p) {
+    if (p.maximum_retry_attempts < 0 || p.maximum_retry_attempts > 185)
+        return core::Fail(core::Error::InvalidArgument("RetryPolicy.MaximumRetryAttempts must be between 0 and 185, not " +
+                                                       std::to_string(p.maximum_retry_attempts) + "."));
+    if (p.maximum_event_age_seconds < 60 || p.maximum_event_age_seconds > 86400)
+        return core::Fail(core::Error::InvalidArgument(
+            "RetryPolicy.MaximumEventAgeInSeconds must be between 60 and 86400, not " +
+            std::to_string(p.maximum_event_age_seconds) + "."));
+    return core::Ok();
+}
+
 Json StoredTarget(const Target& t) {
     Json out = {{"id", t.id}, {"arn", t.arn}, {"role", t.role_arn},
                 {"retry", {t.retry_policy.maximum_retry_attempts, t.retry_policy.maximum_event_age_seconds}},

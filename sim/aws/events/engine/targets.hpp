@@ -53,6 +53,9 @@ TargetKind KindOf(const std::string& arn);
 /// Validates a target ARN: one of the three supported kinds, well formed.
 core::Status<> ValidateTargetArn(const std::string& arn);
 
+/// MaximumRetryAttempts 0-185 and MaximumEventAgeInSeconds 60-86400 (both services' limits).
+core::Status<> ValidateRetryPolicy(const RetryPolicy& policy);
+
 /// Storage form of a target (the rows of events.db and scheduler.db; not a wire format).
 Json StoredTarget(const Target& target);
 /// Reads StoredTarget's form back; throws nlohmann::json::exception on a malformed document.

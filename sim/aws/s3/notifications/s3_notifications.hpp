@@ -11,9 +11,9 @@
 // each queue; a queue that cannot be reached fails the PUT with InvalidArgument and nothing is
 // saved (as AWS validates destinations).
 //
-// Limitations: TopicConfiguration (SNS) and CloudFunctionConfiguration are refused; form POST
-// uploads are reported as ObjectCreated:Put (the engine does not know the request's shape); no
-// ExpectedBucketOwner checks.
+// Limitations: TopicConfiguration (SNS) and CloudFunctionConfiguration are refused;
+// s3:ObjectCreated:Post is accepted in configurations but never sent (cardsim's S3 has no
+// browser-form POST uploads); no ExpectedBucketOwner checks.
 //
 // Durability: a bucket's configuration is a row of `s3_notifications` in the S3 database (module
 // "s3_notifications"), written under the runtime's GroupCommit before the PUT is answered and

@@ -176,6 +176,8 @@ SchedulerResult<core::Unit> SchedulerEngine::Prepare(const ScheduleSpec& s, Entr
     auto zone = events::TimeZone::Load(s.timezone.empty() ? "UTC" : s.timezone);
     if (!zone) return Err(SchedulerErrorCode::kValidation, "Invalid ScheduleExpressionTimezone " + s.timezone + ".");
     if (auto v = events::ValidateTargetArn(s.target.arn); !v) return Err(SchedulerErrorCode::kValidation, v.error().message);
+    if (auto v = events::ValidateRetryPolicy(s.target.retry_policy); !v)
+        return Err(SchedulerErrorCode::kValidation, v.error().message);
     if (!s.target.dead_letter_arn.empty() && events::KindOf(s.target.dead_letter_arn) != events::TargetKind::kSqs)
         return Err(SchedulerErrorCode::kValidation, "DeadLetterConfig Arn must be an SQS queue ARN.");
     if (s.flexible && (s.maximum_window_minutes < 1 || s.maximum_window_minutes > 1440))
