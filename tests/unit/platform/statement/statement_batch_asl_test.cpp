@@ -107,24 +107,27 @@ WorkflowRun Execute(const Script& script, Json input = {{"business_date", "2027-
     return run;
 }
 
+std::string Env(const Json& parameters, const std::string& name) {
+    for (const Json& e : parameters["Overrides"]["ContainerOverrides"][0]["Environment"]) {
+        if (e["Name"] == name) return e["Value"].get<std::string>();
+    }
+    return "";
+}
+
 Answer HappyPath(const std::string& family, int, const Json& p) {
     if (family == "statement-get-users") {
-        return {Json{{"chunks", Json::array({Json::array({"C-1", "C-2"}), Json::array({"C-3"})})}, {"count", 3}}, ""};
+        std::string date = Env(p, "BUSINESS_DATE").empty() ? "2027-02-01" : Env(p, "BUSINESS_DATE");
+        return {Json{{"business_date", date},
+                     {"chunks", Json::array({Json::array({"C-1", "C-2"}), Json::array({"C-3"})})},
+                     {"count", 3}},
+                ""};
     }
     if (family == "statement-fetch-cashflow") {
         return {Json{{"file_date", "2027-01-31"}, {"key", "cashflow/2027/01/31/cashflow_20270131_01.csv"}, {"records", 4}}, ""};
     }
     if (family == "statement-update-usage") return {Json{{"lines", 2}}, ""};
     if (family == "statement-update-repayment") return {Json{{"closed", 3}, {"interest_notices", 0}}, ""};
-    (void)p;
     return {Json::object(), ""};
-}
-
-std::string Env(const Json& parameters, const std::string& name) {
-    for (const Json& e : parameters["Overrides"]["ContainerOverrides"][0]["Environment"]) {
-        if (e["Name"] == name) return e["Value"].get<std::string>();
-    }
-    return "";
 }
 
 TEST(StatementBatchAsl, Validates) { EXPECT_NE(Machine(), nullptr); }
@@ -150,6 +153,22 @@ TEST(StatementBatchAsl, RunsEveryStepAsABatchTaskAndMapsOverChunks) {
     EXPECT_EQ((*run.output)["cashflow_records"], 4);
     EXPECT_EQ((*run.output)["closed"], 3);
     EXPECT_EQ(run.calls.count("arn:aws:states:::sqs:sendMessage"), 0u);
+}
+
+TEST(StatementBatchAsl, TheScheduledRuleGivesOnlyTheTimeAndTheFirstTaskDerivesTheDate) {
+    WorkflowRun run = Execute(HappyPath, Json{{"scheduled_at", "2027-01-31T21:00:00Z"}});
+    ASSERT_EQ(run.status, ExecutionStatus::kSucceeded) << run.error;
+    EXPECT_EQ(Env(run.calls["statement-get-users"][0], "SCHEDULED_AT"), "2027-01-31T21:00:00Z");
+    EXPECT_EQ(Env(run.calls["statement-get-users"][0], "BUSINESS_DATE"), "");
+    EXPECT_EQ(Env(run.calls["statement-fetch-cashflow"][0], "BUSINESS_DATE"), "2027-02-01");
+    EXPECT_EQ((*run.output)["business_date"], "2027-02-01");
+}
+
+TEST(StatementBatchAsl, InputWithoutADateFails) {
+    WorkflowRun run = Execute(HappyPath, Json::object());
+    EXPECT_EQ(run.status, ExecutionStatus::kFailed);
+    EXPECT_EQ(run.error, "Input.Invalid");
+    EXPECT_TRUE(run.calls.empty());
 }
 
 TEST(StatementBatchAsl, LateCashflowIsRetriedEveryTenMinutesThenSucceeds) {
