@@ -184,6 +184,7 @@ void PaymentApi::Install(core::Router& router) {
                                    {"occurred_at", common::FormatJst(e.at)},
                                    {"amount", e.amount}};
             if (!e.txn_id.empty()) item["txn_id"] = e.txn_id;
+            if (!e.account_id.empty()) item["card_account_id"] = e.account_id;
             if (!e.auth_id.empty()) {
                 auto a = m.GetAuthorization(e.auth_id);
                 if (a) item["authorization"] = ToJson(*a);

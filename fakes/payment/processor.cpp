@@ -214,8 +214,13 @@ ModelResult<Account> PaymentProcessor::SetStatus(const std::string& id, AccountS
     return *a;
 }
 
-void PaymentProcessor::AddEvent(std::string type, const std::string& auth_id, const std::string& txn_id, Yen amount) {
+void PaymentProcessor::AddEvent(std::string type, const std::string& auth_id, const std::string& txn_id, Yen amount,
+                                std::string account_id) {
     FeedEvent e;
+    if (account_id.empty() && !auth_id.empty()) {
+        if (const Authorization* a = FindAuth(auth_id)) account_id = a->account_id;
+    }
+    e.account_id = std::move(account_id);
     e.seq = events_.size() + 1;
     e.id = "EV" + ZeroPad(e.seq, 12);
     e.type = std::move(type);
@@ -396,7 +401,7 @@ Posting& PaymentProcessor::Post(Posting p, Account* account) {
     std::size_t index = postings_.size() - 1;
     file_index_[postings_[index].posting_date].push_back(index);
     AddEvent(postings_[index].txn_type == "REFUND" ? "REFUND" : "CLEARING", postings_[index].auth_id,
-             postings_[index].txn_id, postings_[index].amount);
+             postings_[index].txn_id, postings_[index].amount, account ? account->id : "");
     return postings_[index];
 }
 

@@ -118,6 +118,7 @@ struct FeedEvent {
     core::TimePoint at{};
     std::string auth_id;   ///< empty for unlinked refunds and force posts
     std::string txn_id;    ///< CLEARING / REFUND
+    std::string account_id;  ///< the card account (also for force posts and unlinked refunds)
     Yen amount = 0;        ///< the amount this event concerns
 };
 
@@ -200,7 +201,8 @@ private:
     Account* FindByPan(const std::string& pan);
     Authorization* FindAuth(const std::string& id);
     std::string AllocatePan(Network network);
-    void AddEvent(std::string type, const std::string& auth_id, const std::string& txn_id, Yen amount);
+    void AddEvent(std::string type, const std::string& auth_id, const std::string& txn_id, Yen amount,
+                  std::string account_id = "");
     Posting& Post(Posting p, Account* account);
     void ScheduleLifecycle(const Authorization& auth);
     void ScheduleDailyFile();

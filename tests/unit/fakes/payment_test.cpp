@@ -247,6 +247,8 @@ TEST_F(Processor, ForcedClearingForAnotherAmountAndForcePost) {
     EXPECT_EQ(p.GetAccount(a.id)->posted_unpaid, 6'200);
     w.Advance(std::chrono::days(2));
     EXPECT_EQ(p.postings().size(), 2u);  // the scheduled clearing found it already cleared
+    // Every feed event names the card account, the force post (no authorization) too.
+    for (const FeedEvent& e : Events()) EXPECT_EQ(e.account_id, a.id) << e.type;
 }
 
 TEST_F(Processor, LimitChangesAndRepaymentRestoreAvailableCredit) {
