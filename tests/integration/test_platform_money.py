@@ -1,0 +1,322 @@
+"""Integration tests: the platform's money services against `cardsim serve --clock virtual
+--ephemeral` (docs/platform.md): card use (feed poller -> ledger -> push), the ATM repayment, the
+daily statement workflow, device tokens and the inbox, each API's validation and 401s, retry and
+dead-letter behaviour when the fakes fail, and the money invariants after every test."""
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cardsim_process import CardsimProcess
+
+START = "2027-01-04T00:00:00Z"  # Monday 09:00 JST
+
+
+class Platform:
+    """One running cardsim and helpers for the three listeners."""
+
+    def __init__(self, proc):
+        self.p = proc
+
+    def call(self, method, path, body=None, token=None, listener="platform", headers=None):
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        if body is not None:
+            h["Content-Type"] = "application/json"
+        status, _, data = self.p.request(method, path, body, headers=h, listener=listener)
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = data
+        return status, parsed
+
+    def advance(self, duration):
+        status, body = self.call("POST", "/_sim/clock", {"advance": duration}, listener="aws")
+        assert status == 200, (status, body)
+        return body
+
+    def now(self):
+        return self.call("GET", "/_sim/clock", listener="aws")[1]["now"]
+
+    def invariants(self):
+        return self.call("GET", "/_sim/invariants", listener="aws")
+
+    _members = 0
+
+    def member_with_card(self, limit=100000, device=None, pan=None):
+        """Signs up and in, registers a card account at the processor and the card in the payment
+        service (what the async chain's platform-register-card-account does)."""
+        type(self)._members += 1
+        email = "money%d@example.com" % self._members
+        status, m = self.call("POST", "/app/v1/members", {"email": email, "password": "correct horse battery"})
+        assert status == 201, (status, m)
+        status, s = self.call("POST", "/app/v1/sessions", {"email": email, "password": "correct horse battery"})
+        assert status == 201, (status, s)
+        headers = {"x-sim-pan": pan} if pan else {}
+        status, acct = self.call("POST", "/payment/v1/card-accounts",
+                                 {"external_ref": m["member_id"], "credit_limit": limit, "network": "VISA"},
+                                 listener="fakes", headers=headers)
+        assert status == 201, (status, acct)
+        status, card = self.call("POST", "/internal/payment/cards", {
+            "member_id": m["member_id"], "application_id": "A-test-%d" % self._members,
+            "card_account_id": acct["card_account_id"], "card_token": acct["card_token"],
+            "pan": acct["card_number"], "network": "VISA", "expiry": acct["expiry"], "credit_limit": limit})
+        assert status == 201, (status, card)
+        if device:
+            status, d = self.call("POST", "/app/v1/devices", {"token": device}, token=s["token"])
+            assert status == 201, (status, d)
+        return {"member_id": m["member_id"], "token": s["token"], "pan": acct["card_number"],
+                "card_id": card["card_id"], "last4": card["last4"], "account": acct["card_account_id"]}
+
+    def authorize(self, pan, amount, merchant="SIM MART", mcc="5499"):
+        status, a = self.call("POST", "/payment/simulate/authorizations",
+                              {"card": pan, "amount": amount, "merchant_name": merchant, "mcc": mcc}, listener="fakes")
+        assert status == 200, (status, a)
+        return a
+
+    def deliveries(self, device):
+        status, d = self.call("GET", "/push/v1/deliveries?token=" + device, listener="fakes")
+        assert status == 200, (status, d)
+        return d["deliveries"]
+
+    def balance(self, token):
+        status, b = self.call("GET", "/app/v1/balance", token=token)
+        assert status == 200, (status, b)
+        return b
+
+
+class MoneyCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.proc = CardsimProcess("--clock", "virtual", "--start-time", START).start()
+        cls.api = Platform(cls.proc)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.__exit__(None, None, None)
+
+    def tearDown(self):
+        self.api.call("DELETE", "/_sim/faults", listener="fakes")
+        status, inv = self.api.invariants()
+        self.assertEqual(status, 200)
+        self.assertTrue(inv["ok"], json.dumps(inv["violations"], ensure_ascii=False))
+
+
+class CardUse(MoneyCase):
+    def test_approved_purchase_is_held_recorded_once_and_pushed_without_the_pan(self):
+        m = self.api.member_with_card(device="apns-use-1")
+        auth = self.api.authorize(m["pan"], 1280)
+        self.assertTrue(auth["approved"])
+        self.api.advance("PT61S")
+        b = self.api.balance(m["token"])
+        self.assertEqual((b["holds"], b["available"], b["outstanding"]), (1280, 98720, 1280))
+        self.assertEqual(b["credit_limit"], b["available"] + b["outstanding"])
+        status, auths = self.api.call("GET", "/app/v1/authorizations", token=m["token"])
+        self.assertEqual(status, 200)
+        self.assertEqual([a["authorization_id"] for a in auths["authorizations"]], [auth["authorization_id"]])
+        self.assertEqual(auths["authorizations"][0]["last4"], m["last4"])
+        self.api.advance("PT2M")  # more polls replay nothing
+        self.assertEqual(self.api.balance(m["token"])["holds"], 1280)
+        pushes = self.api.deliveries("apns-use-1")
+        self.assertEqual(len(pushes), 1)
+        text = json.dumps(pushes[0], ensure_ascii=False)
+        self.assertIn(m["last4"], text)
+        self.assertIn("1,280", text)
+        self.assertNotIn(m["pan"], text)
+        self.assertFalse(pushes[0]["contains_card_number"])
+        status, inbox = self.api.call("GET", "/app/v1/notifications", token=m["token"])
+        self.assertEqual(status, 200)
+        self.assertEqual(inbox["notifications"][0]["kind"], "AUTHORIZATION_APPROVED")
+        status, card = self.api.call("GET", "/app/v1/card", token=m["token"])
+        self.assertEqual(status, 200)
+        self.assertEqual(card["last4"], m["last4"])
+        self.assertNotIn(m["pan"], json.dumps(card))
+
+    def test_decline_for_insufficient_credit_is_notified_and_holds_nothing(self):
+        m = self.api.member_with_card(limit=10000, device="apns-decl-1")
+        auth = self.api.authorize(m["pan"], 20000)
+        self.assertFalse(auth["approved"])
+        self.assertEqual(auth["response_code"], "51")
+        self.api.advance("PT61S")
+        self.assertEqual(self.api.balance(m["token"])["available"], 10000)
+        status, auths = self.api.call("GET", "/app/v1/authorizations", token=m["token"])
+        self.assertFalse(auths["authorizations"][0]["approved"])
+        pushes = self.api.deliveries("apns-decl-1")
+        self.assertEqual(len(pushes), 1)
+        status, inbox = self.api.call("GET", "/app/v1/notifications", token=m["token"])
+        self.assertEqual(inbox["notifications"][0]["kind"], "AUTHORIZATION_DECLINED")
+
+    def test_reversal_and_clearing_move_the_hold_to_a_posting(self):
+        m = self.api.member_with_card()
+        auth = self.api.authorize(m["pan"], 5000)
+        status, _ = self.api.call("POST", "/payment/simulate/reversals",
+                                  {"authorization_id": auth["authorization_id"], "amount": 2000}, listener="fakes")
+        self.assertEqual(status, 200)
+        self.api.advance("PT61S")
+        self.assertEqual(self.api.balance(m["token"])["holds"], 3000)
+        self.api.advance("P1D")  # cleared next day for the held amount
+        b = self.api.balance(m["token"])
+        self.assertEqual((b["holds"], b["posted_unpaid"], b["available"]), (0, 3000, 97000))
+
+    def test_push_gateway_failing_is_retried_by_sqs_not_lost(self):
+        m = self.api.member_with_card(device="fcm-down-use-1")  # 503 twice, then 200
+        self.api.authorize(m["pan"], 700)
+        self.api.advance("PT61S")
+        self.assertEqual(self.api.deliveries("fcm-down-use-1"), [])
+        self.api.advance("PT5M")  # visibility timeout 60 s: two more receives
+        pushes = self.api.deliveries("fcm-down-use-1")
+        self.assertEqual(len(pushes), 1)
+        status, inbox = self.api.call("GET", "/app/v1/notifications", token=m["token"])
+        self.assertEqual(len(inbox["notifications"]), 1)  # stored once despite three receives
+
+    def test_dead_device_token_is_dropped(self):
+        m = self.api.member_with_card(device="apns-gone-use-1")
+        self.api.authorize(m["pan"], 900)
+        self.api.advance("PT61S")
+        status, _ = self.api.call("DELETE", "/app/v1/devices/apns-gone-use-1", token=m["token"])
+        self.assertEqual(status, 404)  # already dropped by the 410
+
+    def test_processor_down_the_poller_catches_up_later(self):
+        m = self.api.member_with_card()
+        status, _ = self.api.call("POST", "/_sim/faults", {"system": "payment", "operation": "poll_authorizations",
+                                                          "error": {"rate": 1.0, "status": 503}}, listener="fakes")
+        self.assertEqual(status, 201)
+        self.api.authorize(m["pan"], 1500)
+        self.api.advance("PT3M")
+        self.assertEqual(self.api.balance(m["token"])["holds"], 0)
+        self.api.call("DELETE", "/_sim/faults", listener="fakes")
+        self.api.advance("PT61S")
+        self.assertEqual(self.api.balance(m["token"])["holds"], 1500)
+
+
+class AtmRepayment(MoneyCase):
+    def repay(self, m, amount, store="S-001"):
+        status, qr = self.api.call("POST", "/app/v1/repayments/qr", {"amount": amount}, token=m["token"])
+        self.assertEqual(status, 201, qr)
+        self.assertEqual(qr["company_number"], "8439")
+        status, r = self.api.call("POST", "/atm/simulate/repayments",
+                                  {"repay_token": qr["repay_token"], "store_code": store, "amount": amount},
+                                  listener="fakes")
+        self.assertEqual(status, 201, r)
+        return r
+
+    def test_repayment_lowers_the_balance_restores_credit_and_is_pushed(self):
+        m = self.api.member_with_card(device="apns-atm-1")
+        self.api.authorize(m["pan"], 8000)
+        self.api.advance("P1DT2M")  # cleared: posted 8000
+        self.assertEqual(self.api.balance(m["token"])["posted_unpaid"], 8000)
+        self.repay(m, 10000)
+        self.api.advance("PT10S")
+        status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
+        self.assertEqual(status, 200)
+        self.assertEqual(reps["repayments"][0]["status"], "DONE", reps)
+        b = self.api.balance(m["token"])
+        self.assertEqual((b["posted_unpaid"], b["prepaid"], b["available"]), (-2000, 2000, 102000))
+        status, acct = self.api.call("GET", "/payment/v1/card-accounts/" + m["account"], listener="fakes")
+        self.assertEqual(acct["posted_unpaid"], -2000)  # credit restored at the processor
+        kinds = [p["data"].get("kind") for p in self.api.deliveries("apns-atm-1")]
+        self.assertIn("REPAYMENT_RECEIVED", kinds)
+
+    def test_duplicate_notification_is_applied_once(self):
+        m = self.api.member_with_card()
+        self.repay(m, 3000, store="SIM-DUP")
+        self.api.advance("PT1M")
+        status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
+        self.assertEqual(len(reps["repayments"]), 1)
+        self.assertEqual(self.api.balance(m["token"])["posted_unpaid"], -3000)
+
+    def test_platform_answering_503_for_a_while_the_atm_retries_and_it_is_applied_once(self):
+        m = self.api.member_with_card()
+        self.repay(m, 2000, store="SIM-LATE")  # first 3 deliveries are lost at the ATM side
+        self.api.advance("PT2M")
+        status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
+        self.assertEqual(len(reps["repayments"]), 1)
+        self.assertEqual(self.api.balance(m["token"])["posted_unpaid"], -2000)
+
+    def test_processor_down_the_credit_restore_is_retried(self):
+        m = self.api.member_with_card()
+        status, _ = self.api.call("POST", "/_sim/faults", {"system": "payment", "operation": "restore_credit",
+                                                          "error": {"rate": 1.0, "status": 503}}, listener="fakes")
+        self.assertEqual(status, 201)
+        self.repay(m, 1000)
+        self.api.advance("PT2M")
+        status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
+        self.assertEqual(reps["repayments"][0]["status"], "BALANCE_APPLIED")
+        self.api.call("DELETE", "/_sim/faults", listener="fakes")
+        self.api.advance("PT10M")
+        status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
+        self.assertEqual(reps["repayments"][0]["status"], "DONE")
+
+    def test_bad_input_and_authentication(self):
+        m = self.api.member_with_card()
+        status, p = self.api.call("POST", "/app/v1/repayments/qr", {"amount": 1500}, token=m["token"])
+        self.assertEqual((status, p["field"]), (400, "amount"))
+        status, p = self.api.call("POST", "/app/v1/repayments/qr", {"amount": "x"}, token=m["token"])
+        self.assertEqual((status, p["field"]), (400, "amount"))
+        self.assertEqual(self.api.call("POST", "/app/v1/repayments/qr", {})[0], 401)
+        self.assertEqual(self.api.call("GET", "/app/v1/repayments", token="nope")[0], 401)
+        body = {"atm_txn_id": "AT1", "member_ref": m["member_id"], "amount": 1000, "store_code": "S",
+                "received_at": "2027-01-04T00:00:00Z"}
+        self.assertEqual(self.api.call("POST", "/ext/v1/atm/repayments", body)[0], 401)
+        self.assertEqual(self.api.call("POST", "/ext/v1/atm/repayments", body,
+                                       headers={"X-Cardsim-Signature": "sha256=00"})[0], 401)
+
+
+class DevicesAndStatements(MoneyCase):
+    def test_device_registration_validation_and_ownership(self):
+        a = self.api.member_with_card()
+        b = self.api.member_with_card()
+        status, p = self.api.call("POST", "/app/v1/devices", {"token": "bad token!"}, token=a["token"])
+        self.assertEqual((status, p["field"]), (400, "token"))
+        self.assertEqual(self.api.call("POST", "/app/v1/devices", {}, token=a["token"])[1]["field"], "token")
+        self.assertEqual(self.api.call("POST", "/app/v1/devices", {"token": "apns-dev-1"}, token=a["token"])[0], 201)
+        self.assertEqual(self.api.call("POST", "/app/v1/devices", {"token": "apns-dev-1"}, token=a["token"])[0], 200)
+        self.assertEqual(self.api.call("DELETE", "/app/v1/devices/apns-dev-1", token=b["token"])[0], 404)
+        self.assertEqual(self.api.call("DELETE", "/app/v1/devices/apns-dev-1", token=a["token"])[0], 204)
+        self.assertEqual(self.api.call("POST", "/app/v1/devices", {"token": "x"})[0], 401)
+        self.assertEqual(self.api.call("GET", "/app/v1/notifications?limit=0", token=a["token"])[0], 400)
+        self.assertEqual(self.api.call("GET", "/app/v1/authorizations?limit=x", token=a["token"])[0], 400)
+        self.assertEqual(self.api.call("GET", "/app/v1/card")[0], 401)
+        self.assertEqual(self.api.call("GET", "/app/v1/balance", token="nope")[0], 401)
+
+    def test_internal_card_creation_validates_and_is_idempotent(self):
+        status, p = self.api.call("POST", "/internal/payment/cards", {"member_id": "M-x"})
+        self.assertEqual(status, 400)
+        self.assertIn("field", p)
+        m = self.api.member_with_card()
+        status, again = self.api.call("POST", "/internal/payment/cards", {
+            "member_id": m["member_id"], "application_id": "A-again", "card_account_id": m["account"],
+            "card_token": "t", "pan": m["pan"], "network": "VISA", "expiry": "3201", "credit_limit": 1000})
+        self.assertEqual((status, again["card_id"]), (200, m["card_id"]))
+        status, p = self.api.call("POST", "/internal/payment/cards", {
+            "member_id": "M-y", "application_id": "A-y", "card_account_id": "CA-other", "card_token": "t",
+            "pan": "4111111111111112", "network": "VISA", "expiry": "3201", "credit_limit": 1000})
+        self.assertEqual((status, p["field"]), (400, "pan"))
+
+    def test_daily_cashflow_builds_the_statement_and_the_month_end_closes_it(self):
+        m = self.api.member_with_card(device="apns-stmt-1")
+        self.api.authorize(m["pan"], 4321, merchant="SIM CAFE", mcc="5812")
+        # Cleared on 01-05 JST; the file lands 01-06 04:00 JST; the workflow runs at 06:00 JST.
+        self.api.advance("P2DT1H")
+        status, stmts = self.api.call("GET", "/app/v1/statements", token=m["token"])
+        self.assertEqual(status, 200)
+        self.assertEqual(stmts["statements"][0]["period"], "2027-01")
+        status, jan = self.api.call("GET", "/app/v1/statements/2027-01", token=m["token"])
+        self.assertEqual(status, 200)
+        self.assertEqual(jan["status"], "OPEN")
+        self.assertEqual([(l["merchant_name"], l["amount"]) for l in jan["lines"]], [("SIM CAFE", 4321)])
+        self.assertEqual(self.api.call("GET", "/app/v1/statements/2027-13", token=m["token"])[0], 400)
+        self.assertEqual(self.api.call("GET", "/app/v1/statements/2026-01", token=m["token"])[0], 404)
+        self.api.call("POST", "/_sim/clock", {"set": "2027-01-31T22:00:00Z"}, listener="aws")  # 02-01 07:00 JST
+        status, jan = self.api.call("GET", "/app/v1/statements/2027-01", token=m["token"])
+        self.assertEqual(jan["status"], "CLOSED")
+        self.assertEqual(jan["billed"], 4321)
+        self.assertEqual(jan["due_date"], "2027-03-01")  # Sun 02-28 -> Mon
+        kinds = [p["data"].get("kind") for p in self.api.deliveries("apns-stmt-1")]
+        self.assertIn("STATEMENT_CLOSED", kinds)
+
+
+if __name__ == "__main__":
+    unittest.main()
