@@ -4,6 +4,7 @@
 
 #include "sim/core/json_fields.hpp"
 #include "sim/core/time.hpp"
+#include "sim/platform/common/crypto.hpp"
 #include "sim/platform/common/internal_client.hpp"
 #include "sim/platform/statement/domain/cashflow.hpp"
 
@@ -368,7 +369,7 @@ void StatementService::FetchCashflow(const Json& params, FunctionDone done) {
                 .Prepare("INSERT INTO files (file_date, key, records, sha256, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)"
                          " ON CONFLICT (file_date) DO UPDATE SET records = ?3, sha256 = ?4, fetched_at = ?5")
                 .BindAll(domain::FormatDate(file_date), key, static_cast<std::int64_t>(file->records.size()),
-                         domain::Sha256Hex(csv->body), core::FormatIso8601(ctx_.clock.Now()))
+                         Sha256Hex(csv->body), core::FormatIso8601(ctx_.clock.Now()))
                 .Execute();
             scope.Commit();
             done(Json{{"file_date", domain::FormatDate(file_date)},

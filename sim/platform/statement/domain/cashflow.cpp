@@ -1,10 +1,10 @@
 #include "sim/platform/statement/domain/cashflow.hpp"
 
-#include <openssl/sha.h>
-
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
+
+#include "sim/platform/common/crypto.hpp"
 
 namespace sim::platform::statement::domain {
 
@@ -333,19 +333,6 @@ std::string CashflowKey(Date d, bool marker) {
                   static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()), static_cast<int>(d.year()),
                   static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()), marker ? "done" : "csv");
     return buf;
-}
-
-std::string Sha256Hex(std::string_view data) {
-    unsigned char out[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(2 * sizeof out);
-    for (unsigned char b : out) {
-        hex.push_back(kHex[b >> 4]);
-        hex.push_back(kHex[b & 0x0F]);
-    }
-    return hex;
 }
 
 }  // namespace sim::platform::statement::domain

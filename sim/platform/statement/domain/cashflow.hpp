@@ -83,7 +83,4 @@ core::Result<CashflowFile, CashflowError> VerifyCashflow(std::string_view csv_te
 /// `cashflow/YYYY/MM/DD/cashflow_YYYYMMDD_01.csv` (and `.done` with `marker = true`).
 std::string CashflowKey(Date date, bool marker = false);
 
-/// Lower-case hex SHA-256.
-std::string Sha256Hex(std::string_view data);
-
 }  // namespace sim::platform::statement::domain

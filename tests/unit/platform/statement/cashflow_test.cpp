@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/platform/common/crypto.hpp"
+
 namespace sim::platform::statement::domain {
 namespace {
 
