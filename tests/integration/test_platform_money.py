@@ -2,6 +2,7 @@
 --ephemeral` (docs/platform.md): card use (feed poller -> ledger -> push), the ATM repayment, the
 daily statement workflow, device tokens and the inbox, each API's validation and 401s, retry and
 dead-letter behaviour when the fakes fail, and the money invariants after every test."""
+import datetime
 import json
 import os
 import sys
@@ -39,6 +40,27 @@ class Platform:
 
     def now(self):
         return self.call("GET", "/_sim/clock", listener="aws")[1]["now"]
+
+    def now_dt(self):
+        return datetime.datetime.strptime(self.now()[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+
+    def set_jst(self, date, hh, mm):
+        """Sets the clock to hh:mm JST of `date` (a datetime.date)."""
+        jst = datetime.datetime(date.year, date.month, date.day, hh, mm, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))
+        status, body = self.call("POST", "/_sim/clock", {"set": jst.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")},
+                                 listener="aws")
+        assert status == 200, (status, body)
+
+    def jst_date(self):
+        return (self.now_dt() + datetime.timedelta(hours=9)).date()
+
+    def executions(self):
+        arn = "arn:aws:states:us-east-1:000000000000:stateMachine:platform-statement-batch"
+        status, out = self.call("POST", "/", {"stateMachineArn": arn}, listener="aws",
+                                headers={"X-Amz-Target": "AWSStepFunctions.ListExecutions",
+                                         "Content-Type": "application/x-amz-json-1.0"})
+        assert status == 200, (status, out)
+        return sorted(out["executions"], key=lambda e: e["startDate"])
 
     def invariants(self):
         return self.call("GET", "/_sim/invariants", listener="aws")
@@ -80,6 +102,18 @@ class Platform:
         status, d = self.call("GET", "/push/v1/deliveries?token=" + device, listener="fakes")
         assert status == 200, (status, d)
         return d["deliveries"]
+
+    def sqs(self, action, body):
+        status, out = self.call("POST", "/", body, listener="aws",
+                                headers={"X-Amz-Target": "AmazonSQS." + action,
+                                         "Content-Type": "application/x-amz-json-1.0"})
+        assert status == 200, (status, out)
+        return out
+
+    def queue_depth(self, name):
+        url = self.sqs("GetQueueUrl", {"QueueName": name})["QueueUrl"]
+        attrs = self.sqs("GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["All"]})["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
     def balance(self, token):
         status, b = self.call("GET", "/app/v1/balance", token=token)
@@ -170,6 +204,19 @@ class CardUse(MoneyCase):
         self.assertEqual(len(pushes), 1)
         status, inbox = self.api.call("GET", "/app/v1/notifications", token=m["token"])
         self.assertEqual(len(inbox["notifications"]), 1)  # stored once despite three receives
+
+    def test_push_gateway_down_for_good_ends_in_the_dead_letter_queue(self):
+        m = self.api.member_with_card(device="apns-dlq-1")
+        before = self.api.queue_depth("platform-notifications-dlq")
+        status, _ = self.api.call("POST", "/_sim/faults", {"system": "push", "operation": "send",
+                                                          "error": {"rate": 1.0, "status": 503}}, listener="fakes")
+        self.assertEqual(status, 201)
+        self.api.authorize(m["pan"], 600)
+        self.api.advance("PT15M")  # 5 receives, 60 s visibility timeout each
+        self.assertEqual(self.api.deliveries("apns-dlq-1"), [])
+        self.assertEqual(self.api.queue_depth("platform-notifications-dlq"), before + 1)
+        status, inbox = self.api.call("GET", "/app/v1/notifications", token=m["token"])
+        self.assertEqual(len(inbox["notifications"]), 1)  # the inbox has it; only the push was lost
 
     def test_dead_device_token_is_dropped(self):
         m = self.api.member_with_card(device="apns-gone-use-1")
@@ -316,6 +363,50 @@ class DevicesAndStatements(MoneyCase):
         self.assertEqual(jan["due_date"], "2027-03-01")  # Sun 02-28 -> Mon
         kinds = [p["data"].get("kind") for p in self.api.deliveries("apns-stmt-1")]
         self.assertIn("STATEMENT_CLOSED", kinds)
+
+
+class StatementWorkflow(MoneyCase):
+    def drop_file(self, day):
+        key = "cashflow/%04d/%02d/%02d/cashflow_%s_01" % (day.year, day.month, day.day, day.strftime("%Y%m%d"))
+        for ext in (".done", ".csv"):
+            status, _ = self.api.call("DELETE", "/cardsim-batch/" + key + ext, listener="aws")
+            self.assertIn(status, (200, 204))
+
+    def lines_of(self, m, amount):
+        status, stmts = self.api.call("GET", "/app/v1/statements", token=m["token"])
+        self.assertEqual(status, 200)
+        return [s for s in stmts["statements"] if s["total"] == amount]
+
+    def test_a_late_cashflow_file_is_retried_every_10_minutes_then_processed(self):
+        m = self.api.member_with_card()
+        self.api.authorize(m["pan"], 2222, merchant="LATE SHOP")
+        self.api.advance("P1D")  # cleared today (JST)
+        posted = self.api.jst_date()
+        self.api.set_jst(posted + datetime.timedelta(days=1), 5, 0)  # the file came at 04:00 ...
+        self.drop_file(posted)  # ... and is taken away again: it is "late"
+        self.api.set_jst(posted + datetime.timedelta(days=1), 6, 35)
+        self.assertEqual(self.lines_of(m, 2222), [])
+        self.assertEqual(self.api.executions()[-1]["status"], "RUNNING")
+        status, _ = self.api.call("POST", "/payment/simulate/cashflow-files", {"date": posted.isoformat()},
+                                  listener="fakes")
+        self.assertEqual(status, 202)
+        self.api.advance("PT15M")
+        self.assertEqual(len(self.lines_of(m, 2222)), 1)
+        self.assertEqual(self.api.executions()[-1]["status"], "SUCCEEDED")
+
+    def test_b_a_cashflow_file_that_never_comes_fails_the_run_with_an_alert(self):
+        m = self.api.member_with_card()
+        self.api.authorize(m["pan"], 3333)
+        self.api.advance("P1D")
+        posted = self.api.jst_date()
+        self.api.set_jst(posted + datetime.timedelta(days=1), 5, 0)
+        self.drop_file(posted)
+        alerts = self.api.queue_depth("platform-batch-alerts")
+        self.api.set_jst(posted + datetime.timedelta(days=1), 8, 30)  # 06:00 + 12 retries × 10 min
+        run = self.api.executions()[-1]
+        self.assertEqual(run["status"], "FAILED")
+        self.assertEqual(self.api.queue_depth("platform-batch-alerts"), alerts + 1)
+        self.assertEqual(self.lines_of(m, 3333), [])
 
 
 if __name__ == "__main__":
