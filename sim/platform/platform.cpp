@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include "sim/platform/application/application_service.hpp"
+#include "sim/platform/notification/notification_service.hpp"
+#include "sim/platform/payment/payment_service.hpp"
+#include "sim/platform/repayment/repayment_service.hpp"
+#include "sim/platform/statement/statement_service.hpp"
 
 namespace sim::platform {
 
@@ -82,6 +86,10 @@ Platform::Platform(clock::Clock& clock, core::EventLoop& loop, core::Transport& 
     application_ = app.get();
     gateway_->SetSessionAuthenticator(app.get());
     services_.push_back(std::move(app));
+    services_.push_back(std::make_unique<payment::PaymentService>(*context_));
+    services_.push_back(std::make_unique<notification::NotificationService>(*context_));
+    services_.push_back(std::make_unique<statement::StatementService>(*context_));
+    services_.push_back(std::make_unique<repayment::RepaymentService>(*context_));
 }
 
 Platform::~Platform() = default;

@@ -7,6 +7,10 @@
 // Services and databases (one SQLite file each under the data dir, or in memory):
 //   audit (platform-audit.db): the append-only audit trail shared by every service
 //   application (platform-application.db): members, sessions, applications, review lists
+//   payment (platform-payment.db, the card DB): vault, cards, authorizations, postings, balances
+//   notification (platform-notification.db): device tokens, inbox, deliveries
+//   statement (platform-statement.db): statements, lines, staged cashflow postings, allocations
+//   repayment (platform-repayment.db): QR tokens, ATM repayments and their follow-up
 //
 // Control routes (every port): GET /_sim/invariants (money invariants, docs/platform.md),
 // GET /_sim/platform (circuit breakers, queue URLs).

@@ -63,7 +63,7 @@ class Platform:
         return sorted(out["executions"], key=lambda e: e["startDate"])
 
     def invariants(self):
-        return self.call("GET", "/_sim/invariants", listener="aws")
+        return self.call("GET", "/_sim/invariants")
 
     _members = 0
 
@@ -89,8 +89,15 @@ class Platform:
         if device:
             status, d = self.call("POST", "/app/v1/devices", {"token": device}, token=s["token"])
             assert status == 201, (status, d)
-        return {"member_id": m["member_id"], "token": s["token"], "pan": acct["card_number"],
+        return {"member_id": m["member_id"], "token": s["token"], "pan": acct["card_number"], "email": email,
                 "card_id": card["card_id"], "last4": card["last4"], "account": acct["card_account_id"]}
+
+    def fresh(self, m):
+        """Signs in again (sessions expire after 24 h of virtual time)."""
+        status, s = self.call("POST", "/app/v1/sessions", {"email": m["email"], "password": "correct horse battery"})
+        assert status == 201, (status, s)
+        m["token"] = s["token"]
+        return m
 
     def authorize(self, pan, amount, merchant="SIM MART", mcc="5499"):
         status, a = self.call("POST", "/payment/simulate/authorizations",
@@ -115,8 +122,9 @@ class Platform:
         attrs = self.sqs("GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["All"]})["Attributes"]
         return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
-    def balance(self, token):
-        status, b = self.call("GET", "/app/v1/balance", token=token)
+    def balance(self, m):
+        self.fresh(m)
+        status, b = self.call("GET", "/app/v1/balance", token=m["token"])
         assert status == 200, (status, b)
         return b
 
@@ -144,7 +152,7 @@ class CardUse(MoneyCase):
         auth = self.api.authorize(m["pan"], 1280)
         self.assertTrue(auth["approved"])
         self.api.advance("PT61S")
-        b = self.api.balance(m["token"])
+        b = self.api.balance(m)
         self.assertEqual((b["holds"], b["available"], b["outstanding"]), (1280, 98720, 1280))
         self.assertEqual(b["credit_limit"], b["available"] + b["outstanding"])
         status, auths = self.api.call("GET", "/app/v1/authorizations", token=m["token"])
@@ -152,7 +160,7 @@ class CardUse(MoneyCase):
         self.assertEqual([a["authorization_id"] for a in auths["authorizations"]], [auth["authorization_id"]])
         self.assertEqual(auths["authorizations"][0]["last4"], m["last4"])
         self.api.advance("PT2M")  # more polls replay nothing
-        self.assertEqual(self.api.balance(m["token"])["holds"], 1280)
+        self.assertEqual(self.api.balance(m)["holds"], 1280)
         pushes = self.api.deliveries("apns-use-1")
         self.assertEqual(len(pushes), 1)
         text = json.dumps(pushes[0], ensure_ascii=False)
@@ -174,7 +182,7 @@ class CardUse(MoneyCase):
         self.assertFalse(auth["approved"])
         self.assertEqual(auth["response_code"], "51")
         self.api.advance("PT61S")
-        self.assertEqual(self.api.balance(m["token"])["available"], 10000)
+        self.assertEqual(self.api.balance(m)["available"], 10000)
         status, auths = self.api.call("GET", "/app/v1/authorizations", token=m["token"])
         self.assertFalse(auths["authorizations"][0]["approved"])
         pushes = self.api.deliveries("apns-decl-1")
@@ -189,9 +197,10 @@ class CardUse(MoneyCase):
                                   {"authorization_id": auth["authorization_id"], "amount": 2000}, listener="fakes")
         self.assertEqual(status, 200)
         self.api.advance("PT61S")
-        self.assertEqual(self.api.balance(m["token"])["holds"], 3000)
+        self.assertEqual(self.api.balance(m)["holds"], 3000)
         self.api.advance("P1D")  # cleared next day for the held amount
-        b = self.api.balance(m["token"])
+        self.api.fresh(m)
+        b = self.api.balance(m)
         self.assertEqual((b["holds"], b["posted_unpaid"], b["available"]), (0, 3000, 97000))
 
     def test_push_gateway_failing_is_retried_by_sqs_not_lost(self):
@@ -232,10 +241,10 @@ class CardUse(MoneyCase):
         self.assertEqual(status, 201)
         self.api.authorize(m["pan"], 1500)
         self.api.advance("PT3M")
-        self.assertEqual(self.api.balance(m["token"])["holds"], 0)
+        self.assertEqual(self.api.balance(m)["holds"], 0)
         self.api.call("DELETE", "/_sim/faults", listener="fakes")
         self.api.advance("PT61S")
-        self.assertEqual(self.api.balance(m["token"])["holds"], 1500)
+        self.assertEqual(self.api.balance(m)["holds"], 1500)
 
 
 class AtmRepayment(MoneyCase):
@@ -253,13 +262,14 @@ class AtmRepayment(MoneyCase):
         m = self.api.member_with_card(device="apns-atm-1")
         self.api.authorize(m["pan"], 8000)
         self.api.advance("P1DT2M")  # cleared: posted 8000
-        self.assertEqual(self.api.balance(m["token"])["posted_unpaid"], 8000)
+        self.api.fresh(m)
+        self.assertEqual(self.api.balance(m)["posted_unpaid"], 8000)
         self.repay(m, 10000)
         self.api.advance("PT10S")
         status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
         self.assertEqual(status, 200)
         self.assertEqual(reps["repayments"][0]["status"], "DONE", reps)
-        b = self.api.balance(m["token"])
+        b = self.api.balance(m)
         self.assertEqual((b["posted_unpaid"], b["prepaid"], b["available"]), (-2000, 2000, 102000))
         status, acct = self.api.call("GET", "/payment/v1/card-accounts/" + m["account"], listener="fakes")
         self.assertEqual(acct["posted_unpaid"], -2000)  # credit restored at the processor
@@ -272,7 +282,7 @@ class AtmRepayment(MoneyCase):
         self.api.advance("PT1M")
         status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
         self.assertEqual(len(reps["repayments"]), 1)
-        self.assertEqual(self.api.balance(m["token"])["posted_unpaid"], -3000)
+        self.assertEqual(self.api.balance(m)["posted_unpaid"], -3000)
 
     def test_platform_answering_503_for_a_while_the_atm_retries_and_it_is_applied_once(self):
         m = self.api.member_with_card()
@@ -280,7 +290,7 @@ class AtmRepayment(MoneyCase):
         self.api.advance("PT2M")
         status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
         self.assertEqual(len(reps["repayments"]), 1)
-        self.assertEqual(self.api.balance(m["token"])["posted_unpaid"], -2000)
+        self.assertEqual(self.api.balance(m)["posted_unpaid"], -2000)
 
     def test_processor_down_the_credit_restore_is_retried(self):
         m = self.api.member_with_card()
@@ -347,6 +357,7 @@ class DevicesAndStatements(MoneyCase):
         self.api.authorize(m["pan"], 4321, merchant="SIM CAFE", mcc="5812")
         # Cleared on 01-05 JST; the file lands 01-06 04:00 JST; the workflow runs at 06:00 JST.
         self.api.advance("P2DT1H")
+        self.api.fresh(m)
         status, stmts = self.api.call("GET", "/app/v1/statements", token=m["token"])
         self.assertEqual(status, 200)
         self.assertEqual(stmts["statements"][0]["period"], "2027-01")
@@ -357,6 +368,7 @@ class DevicesAndStatements(MoneyCase):
         self.assertEqual(self.api.call("GET", "/app/v1/statements/2027-13", token=m["token"])[0], 400)
         self.assertEqual(self.api.call("GET", "/app/v1/statements/2026-01", token=m["token"])[0], 404)
         self.api.call("POST", "/_sim/clock", {"set": "2027-01-31T22:00:00Z"}, listener="aws")  # 02-01 07:00 JST
+        self.api.fresh(m)
         status, jan = self.api.call("GET", "/app/v1/statements/2027-01", token=m["token"])
         self.assertEqual(jan["status"], "CLOSED")
         self.assertEqual(jan["billed"], 4321)
@@ -373,6 +385,7 @@ class StatementWorkflow(MoneyCase):
             self.assertIn(status, (200, 204))
 
     def lines_of(self, m, amount):
+        self.api.fresh(m)
         status, stmts = self.api.call("GET", "/app/v1/statements", token=m["token"])
         self.assertEqual(status, 200)
         return [s for s in stmts["statements"] if s["total"] == amount]
@@ -381,6 +394,7 @@ class StatementWorkflow(MoneyCase):
         m = self.api.member_with_card()
         self.api.authorize(m["pan"], 2222, merchant="LATE SHOP")
         self.api.advance("P1D")  # cleared today (JST)
+        self.api.fresh(m)
         posted = self.api.jst_date()
         self.api.set_jst(posted + datetime.timedelta(days=1), 5, 0)  # the file came at 04:00 ...
         self.drop_file(posted)  # ... and is taken away again: it is "late"
@@ -398,6 +412,7 @@ class StatementWorkflow(MoneyCase):
         m = self.api.member_with_card()
         self.api.authorize(m["pan"], 3333)
         self.api.advance("P1D")
+        self.api.fresh(m)
         posted = self.api.jst_date()
         self.api.set_jst(posted + datetime.timedelta(days=1), 5, 0)
         self.drop_file(posted)
