@@ -311,6 +311,11 @@ class ApplicationFlowTest(unittest.TestCase):
         self.assertEqual(self.detail("ok")["status"], "SHIPPED")
         self.p.advance("P2D")
         self.assertEqual(self.detail("ok")["status"], "ACTIVE")
+        # Four days on, the applicant's session has expired (24 h): sign in again.
+        status, session = self.p.call("POST", "/app/v1/sessions",
+                                      {"email": "ok@example.com", "password": "correct horse battery"})
+        self.assertEqual(status, 201, session)
+        self.apps["ok"] = (session["token"],) + tuple(self.apps["ok"][1:])
         self.assertEqual(self.current("ok")["status"], "ACTIVE")
 
     def test_6_audit_trail(self):
