@@ -9,8 +9,8 @@ acknowledged in earlier rounds too. Kill points: 10 by default (each a random mo
 the load, seeded); more with CARDSIM_CRASH_KILL_POINTS=N or
 `python3 tests/protocol/test_crash_safety.py --kill-points N`. The count tried is printed.
 
-Not covered yet: platform repayments and the money invariants (GET /_sim/invariants does not exist
-yet; see the README's "Crash safety")."""
+Not covered yet: platform repayments and the money invariants (GET /_sim/invariants landed after
+this test was written; see the README's "Crash safety")."""
 import hashlib
 import json
 import os
