@@ -166,6 +166,9 @@ void Runtime::BuildRouters() {
         control_->AddRoutesTo(*router);
     }
     InstallFakes();  // before the AWS services: S3's catch-all route would shadow /_sim/journal on 4566
+    // The platform's control routes on 4566, ahead of S3's catch-all (the platform comes later).
+    for (const char* path : {"/_sim/invariants", "/_sim/platform"})
+        aws_router_.Add("GET", path, [this](core::Request r, core::Respond d) { platform_router_.Handle(std::move(r), std::move(d)); });
     InstallAwsServices();
     InstallPlatform();
 }

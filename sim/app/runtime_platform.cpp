@@ -48,7 +48,7 @@ void Runtime::InstallPlatform() {
     po.region = sqs_engine_->Options().default_region;
     platform_ = std::make_unique<platform::Platform>(*clock_, loop_, transport_, *group_commit_, metrics_, po);
     platform_->Install(platform_router_);
-    for (core::Router* router : {&aws_router_, &platform_router_, &fakes_router_}) platform_->AddControlRoutes(*router);
+    for (core::Router* router : {&platform_router_, &fakes_router_}) platform_->AddControlRoutes(*router);  // 4566: BuildRouters
 
     // Functions go into the one function registry, batch tasks into Step Functions' registry.
     auto functions = platform_->Functions();

@@ -331,9 +331,10 @@ class ApplicationFlowTest(unittest.TestCase):
         self.assertEqual(status, 400)
 
     def test_7_invariants(self):
-        status, body = self.p.call("GET", "/_sim/invariants")
-        self.assertEqual(status, 200)
-        self.assertTrue(body["ok"], body)
+        for listener in ("platform", "aws", "fakes"):
+            status, body = self.p.call("GET", "/_sim/invariants", listener=listener)
+            self.assertEqual(status, 200, listener)
+            self.assertTrue(body["ok"], body)
 
 
 if __name__ == "__main__":
