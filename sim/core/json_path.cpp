@@ -1,15 +1,13 @@
-#include "sim/aws/sfn/asl/json_path.hpp"
+#include "sim/core/json_path.hpp"
 
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <functional>
 
-namespace sim::aws::sfn::asl {
+namespace sim::core {
 
-using core::Error;
-using core::Fail;
-using core::Result;
+using Json = OrderedJson;
 
 namespace {
 
@@ -628,7 +626,7 @@ std::optional<Json> JsonPath::Evaluate(const PathScope& scope) const {
 
 std::optional<Json> JsonPath::Evaluate(const Json& input) const { return Evaluate(PathScope{&input, nullptr, nullptr}); }
 
-core::Status<> JsonPath::Assign(Json& target, Json value) const {
+Status<> JsonPath::Assign(Json& target, Json value) const {
     if (root_ != PathRoot::kInput || !definite_) {
         return Fail(Error::InvalidArgument("not a reference path into the input"));
     }
@@ -647,7 +645,7 @@ core::Status<> JsonPath::Assign(Json& target, Json value) const {
         }
     }
     *node = std::move(value);
-    return core::Ok();
+    return Ok();
 }
 
-}  // namespace sim::aws::sfn::asl
+}  // namespace sim::core
