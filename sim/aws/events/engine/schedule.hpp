@@ -17,11 +17,14 @@
 #include <string>
 #include <string_view>
 
-#include "sim/aws/events/engine/time_zone.hpp"
+#include "sim/clock/time_zone.hpp"
 #include "sim/core/result.hpp"
 #include "sim/core/time.hpp"
 
 namespace sim::aws::events {
+
+/// The TZif reader lives in sim/clock (the scenario runner needs it too).
+using clock::TimeZone;
 
 struct CronSpec {
     std::bitset<60> minutes;

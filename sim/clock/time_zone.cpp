@@ -1,4 +1,4 @@
-#include "sim/aws/events/engine/time_zone.hpp"
+#include "sim/clock/time_zone.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace sim::aws::events {
+namespace sim::clock {
 
 namespace {
 
@@ -196,4 +196,4 @@ std::vector<std::int64_t> TimeZone::FromLocal(std::int64_t local) const {
     return out;
 }
 
-}  // namespace sim::aws::events
+}  // namespace sim::clock

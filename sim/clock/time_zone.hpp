@@ -13,7 +13,7 @@
 #include "sim/core/result.hpp"
 #include "sim/core/time.hpp"
 
-namespace sim::aws::events {
+namespace sim::clock {
 
 class TimeZone {
 public:
@@ -49,4 +49,4 @@ private:
     Rule dst_start_, dst_end_;
 };
 
-}  // namespace sim::aws::events
+}  // namespace sim::clock
