@@ -57,14 +57,15 @@ Response ControlPlane::PostClock(const Request& request) {
     if (body.is_discarded() || !body.is_object())
         return Response::Problem(400, "Bad Request",
                                  R"(expected a JSON object: {"advance":"PT12H"} or {"set":"2027-01-01T00:00:00Z"})");
-    bool has_advance = body.contains("advance");
-    bool has_set = body.contains("set");
     for (const auto& [key, value] : body.items()) {
-        if (key != "advance" && key != "set")
-            return Response::Problem(400, "Bad Request", "unknown field \"" + key + "\"; accepted: advance, set");
+        if (key != "advance" && key != "set" && key != "step")
+            return Response::Problem(400, "Bad Request", "unknown field \"" + key + "\"; accepted: advance, set, step");
     }
-    if (has_advance == has_set)
-        return Response::Problem(400, "Bad Request", "give exactly one of \"advance\" (a duration) or \"set\" (a time)");
+    if (body.size() != 1)
+        return Response::Problem(400, "Bad Request",
+                                 "give exactly one of \"advance\" (a duration), \"set\" (a time) or \"step\"");
+    if (body.contains("step")) return StepClock(body["step"]);
+    bool has_advance = body.contains("advance");
     const nlohmann::json& value = has_advance ? body["advance"] : body["set"];
     if (!value.is_string())
         return Response::Problem(400, "Bad Request", std::string(has_advance ? "advance" : "set") + " must be a string");
@@ -92,6 +93,27 @@ Response ControlPlane::PostClock(const Request& request) {
     if (on_clock_changed_) on_clock_changed_();
     nlohmann::json out = ClockJson();
     out["previous"] = core::FormatIso8601(before);
+    return Response::Json(200, out);
+}
+
+Response ControlPlane::StepClock(const nlohmann::json& step) {
+    // {"step":{"until":T}}: fire the next timer due at or before T (then run to quiescence), or
+    // move to T when none is. An outside await calls this repeatedly, checking between steps.
+    if (!step.is_object() || !step.contains("until") || !step["until"].is_string() || step.size() != 1)
+        return Response::Problem(400, "Bad Request", R"(step must be {"until":"<ISO 8601 time>"})");
+    auto until = core::ParseIso8601(step["until"].get<std::string>());
+    if (!until) return Response::Problem(400, "Bad Request", "step.until: " + until.error().message);
+    auto before = clock_.Now();
+    bool fired = false;
+    try {
+        fired = virtual_clock_->StepUntil(*until);
+    } catch (const std::logic_error& e) {
+        return Response::Problem(409, "Conflict", std::string("the clock is already being advanced: ") + e.what());
+    }
+    if (on_clock_changed_ && clock_.Now() != before) on_clock_changed_();
+    nlohmann::json out = ClockJson();
+    out["previous"] = core::FormatIso8601(before);
+    out["fired"] = fired;
     return Response::Json(200, out);
 }
 

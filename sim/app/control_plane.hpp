@@ -4,6 +4,8 @@
 //   GET  /_sim/metrics                            Prometheus text
 //   GET  /_sim/clock                              {"mode","now"}
 //   POST /_sim/clock {"advance":"PT12H"} | {"set":"2027-01-01T00:00:00Z"}   virtual mode only
+//                    | {"step":{"until":"2027-01-01T00:05:00Z"}}  fire the next timer due by then
+//                      (or move there when none is): {"now","previous","fired":bool}
 //   POST /_sim/reset                              wipe all state, keep configuration
 
 #include <functional>
@@ -46,6 +48,7 @@ public:
 
 private:
     nlohmann::json ClockJson() const;
+    core::Response StepClock(const nlohmann::json& step);
 
     std::string version_;
     clock::Clock& clock_;

@@ -55,6 +55,15 @@ void VirtualClock::AdvanceTo(TimePoint t) {
     }
 }
 
+bool VirtualClock::StepUntil(TimePoint limit) {
+    AdvanceGuard guard(advancing_);
+    RunToQuiescence();
+    if (FireNext(limit)) return true;
+    if (limit > now_) now_ = limit;
+    RunToQuiescence();
+    return false;
+}
+
 bool VirtualClock::RunUntil(const std::function<bool()>& condition, TimePoint deadline) {
     AdvanceGuard guard(advancing_);
     RunToQuiescence();

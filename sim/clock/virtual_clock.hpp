@@ -31,6 +31,10 @@ public:
     /// Advances timer by timer until `condition` holds (checked at quiescence) or `deadline` is
     /// reached. Returns whether the condition held; time stops where it became true.
     bool RunUntil(const std::function<bool()>& condition, TimePoint deadline);
+    /// One step of an outside await (POST /_sim/clock {"step":...}): fires the earliest timer due
+    /// by `limit` and runs to quiescence; returns true. When none is due by `limit`, moves to
+    /// `limit` (if later), runs to quiescence and returns false.
+    bool StepUntil(TimePoint limit);
 
     std::size_t PendingTimers() const { return timers_.size(); }
 

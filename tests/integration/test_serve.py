@@ -111,6 +111,16 @@ class VirtualClock(unittest.TestCase):
                 self.assertEqual(status, 400, bad)
                 self.assertTrue(body["detail"], bad)
             self.assertEqual(sim.json("GET", "/_sim/health")[1]["clock"]["now"], "2027-02-01T00:00:00Z")
+            # step: the next due timer (the fakes' daily files are timers) fires, time stops there.
+            status, body = sim.json("POST", "/_sim/clock", {"step": {"until": "2027-02-03T00:00:00Z"}})
+            self.assertEqual((status, body["fired"], body["previous"]), (200, True, "2027-02-01T00:00:00Z"))
+            self.assertTrue("2027-02-01T00:00:00Z" < body["now"] < "2027-02-03T00:00:00Z", body)
+            status, body = sim.json("POST", "/_sim/clock", {"step": {"until": body["now"]}})
+            self.assertEqual(status, 200)
+            for bad in ({"step": {}}, {"step": {"until": "later"}}, {"step": {"until": "2027-03-01", "x": 1}},
+                        {"step": {"until": "2027-03-01"}, "advance": "PT1H"}):
+                status, body = sim.json("POST", "/_sim/clock", bad)
+                self.assertEqual(status, 400, bad)
 
 
 class Connections(unittest.TestCase):

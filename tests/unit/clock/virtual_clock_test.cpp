@@ -23,6 +23,26 @@ TEST(VirtualClock, TimeStandsStillUntilAdvanced) {
     EXPECT_EQ(clock.Now(), Start() + 12h);
 }
 
+TEST(VirtualClock, StepUntilFiresOneTimerAtATimeThenMovesToTheLimit) {
+    core::ManualLoop loop;
+    VirtualClock clock(loop, Start());
+    std::vector<std::string> fired;
+    clock.ScheduleAfter(1s, [&] { fired.push_back("a@1"); });
+    clock.ScheduleAfter(2s, [&] { loop.Post([&] { fired.push_back("posted-by-b"); }); });
+    clock.ScheduleAfter(9s, [&] { fired.push_back("late@9"); });
+    EXPECT_TRUE(clock.StepUntil(Start() + 5s));
+    EXPECT_EQ(clock.Now(), Start() + 1s);
+    EXPECT_EQ(fired, (std::vector<std::string>{"a@1"}));
+    EXPECT_TRUE(clock.StepUntil(Start() + 5s));
+    EXPECT_EQ(clock.Now(), Start() + 2s);
+    EXPECT_EQ(fired, (std::vector<std::string>{"a@1", "posted-by-b"}));  // ran to quiescence
+    EXPECT_FALSE(clock.StepUntil(Start() + 5s));
+    EXPECT_EQ(clock.Now(), Start() + 5s);
+    EXPECT_FALSE(clock.StepUntil(Start() + 4s));  // a limit in the past never moves time back
+    EXPECT_EQ(clock.Now(), Start() + 5s);
+    EXPECT_EQ(clock.PendingTimers(), 1u);
+}
+
 TEST(VirtualClock, FiresTimersInTimeOrderAndFifoForEqualTimes) {
     core::ManualLoop loop;
     VirtualClock clock(loop, Start());
