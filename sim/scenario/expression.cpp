@@ -1,0 +1,536 @@
+#include "sim/scenario/expression.hpp"
+
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "sim/scenario/local_time.hpp"
+
+namespace sim::scenario {
+
+using core::Error;
+using core::Fail;
+using core::Result;
+
+namespace {
+
+Error Bad(std::string message) { return Error::InvalidArgument(std::move(message)); }
+
+bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+std::size_t Utf8Length(const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s)
+        if ((c & 0xC0) != 0x80) ++n;
+    return n;
+}
+
+Result<core::TimePoint> ToTime(const Json& v, std::string_view what) {
+    if (!v.is_string()) return Fail(Bad(std::string(what) + " needs an ISO 8601 time, got " + v.dump()));
+    auto t = core::ParseIso8601(v.get<std::string>());
+    if (!t) return Fail(Bad(std::string(what) + ": " + t.error().message));
+    return *t;
+}
+
+/// Recursive-descent parser that evaluates as it parses. `live == false` parses a branch that is
+/// not taken (short-circuit, ternary) without looking anything up.
+class Parser {
+public:
+    Parser(std::string_view text, const Scope& scope) : s_(text), scope_(scope) {}
+
+    Result<Json> Run() {
+        auto v = Ternary(true);
+        if (!v) return v;
+        Skip();
+        if (p_ != s_.size()) return Fail(Bad("unexpected '" + std::string(s_.substr(p_)) + "'"));
+        return v;
+    }
+
+private:
+    void Skip() {
+        while (p_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[p_]))) ++p_;
+    }
+    bool Eat(std::string_view token) {
+        Skip();
+        if (s_.substr(p_, token.size()) != token) return false;
+        // "=" must not eat the first half of "==", "<" not of "<=", etc.
+        p_ += token.size();
+        return true;
+    }
+    bool Peek(std::string_view token) {
+        Skip();
+        return s_.substr(p_, token.size()) == token;
+    }
+
+    Result<Json> Ternary(bool live) {
+        auto cond = Or(live);
+        if (!cond) return cond;
+        if (!Eat("?")) return cond;
+        bool pick = live && Truthy(*cond);
+        auto a = Ternary(live && pick);
+        if (!a) return a;
+        if (!Eat(":")) return Fail(Bad("expected ':' in a ? b : c"));
+        auto b = Ternary(live && !pick);
+        if (!b) return b;
+        return pick ? *a : *b;
+    }
+
+    Result<Json> Or(bool live) {
+        auto left = And(live);
+        if (!left) return left;
+        while (Eat("||")) {
+            bool done = live && Truthy(*left);
+            auto right = And(live && !done);
+            if (!right) return right;
+            if (!done) left = Json(Truthy(*right));
+            else left = Json(true);
+        }
+        return left;
+    }
+
+    Result<Json> And(bool live) {
+        auto left = Compare(live);
+        if (!left) return left;
+        while (Eat("&&")) {
+            bool done = live && !Truthy(*left);
+            auto right = Compare(live && !done);
+            if (!right) return right;
+            if (!done) left = Json(Truthy(*right));
+            else left = Json(false);
+        }
+        return left;
+    }
+
+    Result<Json> Compare(bool live) {
+        auto left = Add(live);
+        if (!left) return left;
+        static constexpr std::string_view kOps[] = {"==", "!=", "<=", ">=", "<", ">"};
+        for (std::string_view op : kOps) {
+            if (!Eat(op)) continue;
+            auto right = Add(live);
+            if (!right) return right;
+            if (!live) return Json(false);
+            const Json& a = *left;
+            const Json& b = *right;
+            if (op == "==") return Json(Equal(a, b));
+            if (op == "!=") return Json(!Equal(a, b));
+            int c = 0;
+            if (a.is_number() && b.is_number()) {
+                double x = a.get<double>(), y = b.get<double>();
+                c = x < y ? -1 : (x > y ? 1 : 0);
+            } else if (a.is_string() && b.is_string()) {
+                c = a.get<std::string>().compare(b.get<std::string>());
+            } else {
+                return Fail(Bad("cannot order " + a.dump() + " and " + b.dump()));
+            }
+            if (op == "<") return Json(c < 0);
+            if (op == "<=") return Json(c <= 0);
+            if (op == ">") return Json(c > 0);
+            return Json(c >= 0);
+        }
+        return left;
+    }
+
+    static bool Equal(const Json& a, const Json& b) {
+        if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
+        return a == b;
+    }
+
+    Result<Json> Add(bool live) {
+        auto left = Mul(live);
+        if (!left) return left;
+        for (;;) {
+            char op = 0;
+            if (Eat("+")) op = '+';
+            else if (Peek("-")) {
+                Eat("-");
+                op = '-';
+            } else {
+                return left;
+            }
+            auto right = Mul(live);
+            if (!right) return right;
+            if (!live) continue;
+            auto r = Arith(op, *left, *right);
+            if (!r) return r;
+            left = std::move(r);
+        }
+    }
+
+    Result<Json> Mul(bool live) {
+        auto left = Unary(live);
+        if (!left) return left;
+        for (;;) {
+            char op = 0;
+            if (Eat("*")) op = '*';
+            else if (Eat("/")) op = '/';
+            else if (Eat("%")) op = '%';
+            else return left;
+            auto right = Unary(live);
+            if (!right) return right;
+            if (!live) continue;
+            auto r = Arith(op, *left, *right);
+            if (!r) return r;
+            left = std::move(r);
+        }
+    }
+
+    static Result<Json> Arith(char op, const Json& a, const Json& b) {
+        if (op == '+' && (a.is_string() || b.is_string())) return Json(ToText(a) + ToText(b));
+        if (!a.is_number() || !b.is_number())
+            return Fail(Bad(std::string("'") + op + "' needs numbers, got " + a.dump() + " and " + b.dump()));
+        if (a.is_number_integer() && b.is_number_integer()) {
+            std::int64_t x = a.get<std::int64_t>(), y = b.get<std::int64_t>();
+            switch (op) {
+                case '+': return Json(x + y);
+                case '-': return Json(x - y);
+                case '*': return Json(x * y);
+                default:
+                    if (y == 0) return Fail(Bad("division by zero"));
+                    return Json(op == '/' ? x / y : x % y);
+            }
+        }
+        double x = a.get<double>(), y = b.get<double>();
+        switch (op) {
+            case '+': return Json(x + y);
+            case '-': return Json(x - y);
+            case '*': return Json(x * y);
+            case '/':
+                if (y == 0) return Fail(Bad("division by zero"));
+                return Json(x / y);
+            default: return Json(std::fmod(x, y));
+        }
+    }
+
+    Result<Json> Unary(bool live) {
+        if (Eat("!")) {
+            if (Peek("=")) return Fail(Bad("unexpected '='"));
+            auto v = Unary(live);
+            if (!v) return v;
+            return Json(!Truthy(*v));
+        }
+        if (Eat("-")) {
+            auto v = Unary(live);
+            if (!v) return v;
+            if (!live) return v;
+            if (v->is_number_integer()) return Json(-v->get<std::int64_t>());
+            if (v->is_number()) return Json(-v->get<double>());
+            return Fail(Bad("unary '-' needs a number, got " + v->dump()));
+        }
+        return Postfix(live);
+    }
+
+    Result<Json> Postfix(bool live) {
+        std::string name;  // for messages: what has been selected so far
+        auto v = Primary(live, name);
+        if (!v) return v;
+        for (;;) {
+            if (Peek(".") ) {
+                Eat(".");
+                Skip();
+                std::size_t b = p_;
+                while (p_ < s_.size() && IsIdentChar(s_[p_])) ++p_;
+                if (b == p_) return Fail(Bad("expected a field name after '.'"));
+                std::string field(s_.substr(b, p_ - b));
+                if (live) {
+                    auto r = Field(*v, field, name);
+                    if (!r) return r;
+                    v = std::move(r);
+                }
+                name += "." + field;
+            } else if (Eat("[")) {
+                auto index = Ternary(live);
+                if (!index) return index;
+                if (!Eat("]")) return Fail(Bad("expected ']'"));
+                if (live) {
+                    Result<Json> r = Json();
+                    if (index->is_string()) r = Field(*v, index->get<std::string>(), name);
+                    else if (index->is_number_integer()) r = Element(*v, index->get<std::int64_t>(), name);
+                    else return Fail(Bad("an index must be an integer or a string, got " + index->dump()));
+                    if (!r) return r;
+                    v = std::move(r);
+                }
+                name += "[" + (live ? index->dump() : std::string("?")) + "]";
+            } else {
+                return v;
+            }
+        }
+    }
+
+    static Result<Json> Field(const Json& v, const std::string& field, const std::string& name) {
+        if (!v.is_object()) return Fail(Bad("'" + name + "' is not an object (looking up '" + field + "')"));
+        auto it = v.find(field);
+        if (it == v.end()) return Fail(Bad("'" + name + "' has no field '" + field + "'"));
+        return *it;
+    }
+    static Result<Json> Element(const Json& v, std::int64_t i, const std::string& name) {
+        if (!v.is_array()) return Fail(Bad("'" + name + "' is not an array"));
+        std::int64_t n = static_cast<std::int64_t>(v.size());
+        if (i < 0) i += n;
+        if (i < 0 || i >= n) return Fail(Bad("'" + name + "' has no element " + std::to_string(i)));
+        return v[static_cast<std::size_t>(i)];
+    }
+
+    Result<Json> Primary(bool live, std::string& name) {
+        Skip();
+        if (p_ >= s_.size()) return Fail(Bad("unexpected end of expression"));
+        char c = s_[p_];
+        if (c == '(') {
+            ++p_;
+            auto v = Ternary(live);
+            if (!v) return v;
+            if (!Eat(")")) return Fail(Bad("expected ')'"));
+            return v;
+        }
+        if (c == '\'' || c == '"') {
+            ++p_;
+            std::string out;
+            while (p_ < s_.size() && s_[p_] != c) {
+                if (s_[p_] == '\\' && p_ + 1 < s_.size()) ++p_;
+                out += s_[p_++];
+            }
+            if (p_ >= s_.size()) return Fail(Bad("unterminated string"));
+            ++p_;
+            return Json(out);
+        }
+        if (std::isdigit(static_cast<unsigned char>(c))) {
+            std::size_t b = p_;
+            bool real = false;
+            while (p_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[p_])) || s_[p_] == '.')) {
+                if (s_[p_] == '.') real = true;
+                ++p_;
+            }
+            std::string digits(s_.substr(b, p_ - b));
+            try {
+                if (real) return Json(std::stod(digits));
+                return Json(static_cast<std::int64_t>(std::stoll(digits)));
+            } catch (const std::exception&) {
+                return Fail(Bad("bad number '" + digits + "'"));
+            }
+        }
+        if (!IsIdentStart(c)) return Fail(Bad(std::string("unexpected '") + c + "'"));
+        std::size_t b = p_;
+        while (p_ < s_.size() && IsIdentChar(s_[p_])) ++p_;
+        std::string ident(s_.substr(b, p_ - b));
+        if (ident == "true") return Json(true);
+        if (ident == "false") return Json(false);
+        if (ident == "null") return Json(nullptr);
+        if (Eat("(")) {
+            std::vector<Json> args;
+            if (!Eat(")")) {
+                for (;;) {
+                    auto a = Ternary(live);
+                    if (!a) return a;
+                    args.push_back(std::move(*a));
+                    if (Eat(")")) break;
+                    if (!Eat(",")) return Fail(Bad("expected ',' or ')' in the arguments of " + ident));
+                }
+            }
+            name = ident + "(...)";
+            if (!live) return Json();
+            return Call(ident, args);
+        }
+        name = ident;
+        if (!live) return Json();
+        if (!scope_.variables || !scope_.variables->is_object() || !scope_.variables->contains(ident))
+            return Fail(Bad("unknown variable '" + ident + "'"));
+        return (*scope_.variables)[ident];
+    }
+
+    static Result<Json> Call(const std::string& fn, const std::vector<Json>& a) {
+        auto arity = [&](std::size_t lo, std::size_t hi) -> core::Status<> {
+            if (a.size() < lo || a.size() > hi)
+                return Fail(Bad(fn + "() takes " + (lo == hi ? std::to_string(lo) : std::to_string(lo) + "-" + std::to_string(hi)) +
+                                " arguments, got " + std::to_string(a.size())));
+            return core::Ok();
+        };
+#define SIM_ARITY(lo, hi) \
+    if (auto s = arity(lo, hi); !s) return Fail(s.error())
+        if (fn == "len") {
+            SIM_ARITY(1, 1);
+            if (a[0].is_string()) return Json(static_cast<std::int64_t>(Utf8Length(a[0].get<std::string>())));
+            if (a[0].is_array() || a[0].is_object()) return Json(static_cast<std::int64_t>(a[0].size()));
+            return Fail(Bad("len() needs a string, array or object, got " + a[0].dump()));
+        }
+        if (fn == "str") {
+            SIM_ARITY(1, 1);
+            return Json(ToText(a[0]));
+        }
+        if (fn == "int") {
+            SIM_ARITY(1, 1);
+            if (a[0].is_number()) return Json(static_cast<std::int64_t>(a[0].get<double>()));
+            if (a[0].is_string()) {
+                try {
+                    std::size_t used = 0;
+                    auto text = a[0].get<std::string>();
+                    auto v = std::stoll(text, &used);
+                    if (used == text.size()) return Json(static_cast<std::int64_t>(v));
+                } catch (const std::exception&) {
+                }
+            }
+            return Fail(Bad("int() cannot convert " + a[0].dump()));
+        }
+        if (fn == "range") {
+            SIM_ARITY(1, 2);
+            for (const auto& x : a)
+                if (!x.is_number_integer()) return Fail(Bad("range() needs integers"));
+            std::int64_t lo = a.size() == 2 ? a[0].get<std::int64_t>() : 0;
+            std::int64_t hi = a.back().get<std::int64_t>();
+            if (hi - lo > 1'000'000) return Fail(Bad("range() is limited to 1,000,000 elements"));
+            Json out = Json::array();
+            for (std::int64_t i = lo; i < hi; ++i) out.push_back(i);
+            return out;
+        }
+        if (fn == "date" || fn == "time") {
+            std::size_t base = fn == "time" ? 1 : 0;
+            SIM_ARITY(1 + base, 2 + base);
+            auto t = ToTime(a[0], fn + "()");
+            if (!t) return Fail(t.error());
+            std::string format = base ? (a[1].is_string() ? a[1].get<std::string>() : "") : "%Y-%m-%d";
+            std::string zone = a.size() > 1 + base ? ToText(a[1 + base]) : "UTC";
+            auto text = FormatLocalTime(*t, format, zone);
+            if (!text) return Fail(text.error());
+            return Json(*text);
+        }
+        if (fn == "add_time") {
+            SIM_ARITY(2, 2);
+            auto t = ToTime(a[0], "add_time()");
+            if (!t) return Fail(t.error());
+            std::string d = ToText(a[1]);
+            bool negative = !d.empty() && d[0] == '-';
+            auto dur = core::ParseDuration(negative ? d.substr(1) : d);
+            if (!dur) return Fail(Bad("add_time(): " + dur.error().message));
+            return Json(core::FormatIso8601(negative ? *t - *dur : *t + *dur));
+        }
+        if (fn == "pad") {
+            SIM_ARITY(2, 2);
+            if (!a[1].is_number_integer()) return Fail(Bad("pad() needs a width"));
+            std::string text = ToText(a[0]);
+            auto width = a[1].get<std::int64_t>();
+            while (static_cast<std::int64_t>(text.size()) < width) text = "0" + text;
+            return Json(text);
+        }
+        if (fn == "lower" || fn == "upper") {
+            SIM_ARITY(1, 1);
+            std::string text = ToText(a[0]);
+            for (char& c : text)
+                c = static_cast<char>(fn == "lower" ? std::tolower(static_cast<unsigned char>(c))
+                                                    : std::toupper(static_cast<unsigned char>(c)));
+            return Json(text);
+        }
+        if (fn == "contains") {
+            SIM_ARITY(2, 2);
+            if (a[0].is_string()) return Json(a[0].get<std::string>().find(ToText(a[1])) != std::string::npos);
+            if (a[0].is_array()) {
+                for (const auto& x : a[0])
+                    if (Equal(x, a[1])) return Json(true);
+                return Json(false);
+            }
+            if (a[0].is_object()) return Json(a[0].contains(ToText(a[1])));
+            return Fail(Bad("contains() needs a string, array or object"));
+        }
+        if (fn == "keys") {
+            SIM_ARITY(1, 1);
+            if (!a[0].is_object()) return Fail(Bad("keys() needs an object"));
+            Json out = Json::array();
+            for (const auto& [k, v] : a[0].items()) out.push_back(k);
+            return out;
+        }
+#undef SIM_ARITY
+        return Fail(Bad("unknown function '" + fn +
+                        "' (known: len, str, int, range, date, time, add_time, pad, lower, upper, contains, keys)"));
+    }
+
+    std::string_view s_;
+    const Scope& scope_;
+    std::size_t p_ = 0;
+};
+
+}  // namespace
+
+Result<Json> Evaluate(std::string_view expression, const Scope& scope) {
+    auto v = Parser(expression, scope).Run();
+    if (!v) return Fail(Bad("${" + std::string(expression) + "}: " + v.error().message));
+    return v;
+}
+
+Result<Json> RenderString(std::string_view text, const Scope& scope) {
+    if (text.find('$') == std::string_view::npos) return Json(std::string(text));
+    // Exactly one ${...} spanning the whole string keeps the value's type.
+    if (text.size() > 3 && text.substr(0, 2) == "${" && text.back() == '}' &&
+        text.find("${", 2) == std::string_view::npos && text.find('}') == text.size() - 1)
+        return Evaluate(text.substr(2, text.size() - 3), scope);
+    std::string out;
+    std::size_t p = 0;
+    while (p < text.size()) {
+        if (text.substr(p, 3) == "$${") {
+            out += "${";
+            p += 3;
+            continue;
+        }
+        if (text.substr(p, 2) != "${") {
+            out += text[p++];
+            continue;
+        }
+        // Find the closing brace, skipping quoted strings inside the expression.
+        std::size_t q = p + 2;
+        char quote = 0;
+        for (; q < text.size(); ++q) {
+            if (quote) {
+                if (text[q] == quote) quote = 0;
+            } else if (text[q] == '\'' || text[q] == '"') {
+                quote = text[q];
+            } else if (text[q] == '}') {
+                break;
+            }
+        }
+        if (q >= text.size()) return Fail(Bad("unterminated ${ in \"" + std::string(text) + "\""));
+        auto v = Evaluate(text.substr(p + 2, q - p - 2), scope);
+        if (!v) return v;
+        out += ToText(*v);
+        p = q + 1;
+    }
+    return Json(out);
+}
+
+Result<Json> Render(const Json& value, const Scope& scope) {
+    if (value.is_string()) return RenderString(value.get_ref<const std::string&>(), scope);
+    if (value.is_array()) {
+        Json out = Json::array();
+        for (const auto& item : value) {
+            auto r = Render(item, scope);
+            if (!r) return r;
+            out.push_back(std::move(*r));
+        }
+        return out;
+    }
+    if (value.is_object()) {
+        Json out = Json::object();
+        for (const auto& [key, item] : value.items()) {
+            auto k = RenderString(key, scope);
+            if (!k) return k;
+            auto r = Render(item, scope);
+            if (!r) return r;
+            out[ToText(*k)] = std::move(*r);
+        }
+        return out;
+    }
+    return value;
+}
+
+bool Truthy(const Json& v) {
+    if (v.is_boolean()) return v.get<bool>();
+    if (v.is_number()) return v.get<double>() != 0;
+    if (v.is_string() || v.is_array() || v.is_object()) return !v.empty();
+    return false;
+}
+
+std::string ToText(const Json& v) {
+    if (v.is_string()) return v.get<std::string>();
+    return v.dump();
+}
+
+}  // namespace sim::scenario
