@@ -10,6 +10,7 @@
 
 #include "sim/app/platform_infra.hpp"
 #include "sim/app/report_command.hpp"
+#include "sim/app/run_command.hpp"
 #include "sim/app/runtime.hpp"
 #include "sim/app/serve_options.hpp"
 #include "sim/core/log.hpp"
@@ -34,6 +35,8 @@ constexpr std::string_view kProgramHelp =
     "systems, the platform's services, and business scenarios measured end to end.\n"
     "\n"
     "Commands:\n"
+    "  run          run the business scenarios (default scenarios/) in virtual time, in-process;\n"
+    "               non-zero exit if any expectation fails (--target: against running systems)\n"
     "  serve        run the simulator as a server on ports 4566 (AWS), 8080 (platform), 8090 (fakes)\n"
     "  report       merge the shard reports of a load run (`cardsim report merge`)\n"
     "  check-infra  check an infra.json (default: the built-in platform/infra.json): owners, references\n"
@@ -41,7 +44,7 @@ constexpr std::string_view kProgramHelp =
     "\n"
     "Exit codes:\n"
     "  0  success (for serve: stopped by SIGINT/SIGTERM after a graceful shutdown)\n"
-    "  1  failure while running\n"
+    "  1  failure while running (for run: a scenario failed)\n"
     "  2  bad command line or configuration (the message names the flag and what it accepts)\n"
     "  3  could not start (port in use, data directory not writable, database unreadable)\n";
 
@@ -136,6 +139,7 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
+    {"run", sim::app::RunScenarios, sim::app::RunHelp},
     {"serve", Serve, ServeHelp},
     {"report", sim::app::ReportCommand, sim::app::ReportHelp},
     {"check-infra", CheckInfra, CheckInfraHelp},

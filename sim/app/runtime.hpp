@@ -3,6 +3,7 @@
 // HTTP server and routers, wires the control plane, and runs until SIGINT/SIGTERM.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -61,6 +62,13 @@ public:
     core::Status<> Listen();
     /// Runs the event loop until a termination signal has drained the server; returns the exit code.
     int Run();
+
+    // `cardsim run` (runtime_run.cpp): the scenario runner drives an unbound Runtime itself.
+    /// The transport with every scenario service name registered in-process: aws, platform, fakes
+    /// and the fakes' system names (payment-processor, ekyc, bureau, screening, printing, atm, push).
+    core::Transport& ScenarioTransport();
+    /// Runs ready work until `done()` holds or nothing is left to run; returns done().
+    bool RunLoopUntil(const std::function<bool()>& done);
 
 private:
     explicit Runtime(const ServeOptions& options);

@@ -148,6 +148,13 @@ void AsioLoop::Run() {
     }
 }
 
+std::size_t AsioLoop::RunFor(std::chrono::nanoseconds max_wait) {
+    std::size_t ran = RunReady();
+    if (ran > 0) return ran;
+    if (impl_->io.stopped()) impl_->io.restart();
+    return impl_->io.run_one_for(max_wait);
+}
+
 void AsioLoop::Stop() { impl_->io.stop(); }
 
 void AsioLoop::OnTerminationSignal(std::function<void(int)> on_signal) {

@@ -28,6 +28,10 @@ public:
 
     /// Runs the loop on the calling thread until Stop(). Returns normally after Stop().
     void Run();
+    /// Runs ready tasks, then waits at most `max_wait` for one I/O or timer handler and runs it:
+    /// for a caller that drives the loop itself (the scenario runner against remote targets).
+    /// Returns the number of tasks and handlers run. Loop thread only.
+    std::size_t RunFor(std::chrono::nanoseconds max_wait);
     /// Makes Run() return once the current handler finishes. Thread-safe.
     void Stop();
     /// Calls `on_signal(signo)` on the loop for SIGINT and SIGTERM (installed once).
