@@ -36,10 +36,10 @@ FAILING = {"name": "push_wrong", "steps": [
 
 class RunInProcess(unittest.TestCase):
     def test_passing_and_failing_scenarios_exit_codes_and_reports(self):
-        with tempfile.TemporaryDirectory() as d:
+        with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as out:
             write(d, "a.json", PASSING)
             write(d, "b.json", FAILING)
-            junit, report = os.path.join(d, "out.xml"), os.path.join(d, "out.json")
+            junit, report = os.path.join(out, "out.xml"), os.path.join(out, "out.json")
             r = run_cli("run", d, "--snapshots", "", "--junit", junit, "--json", report, timeout=60)
             self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
             self.assertIn("[1/2] push_ok", r.stdout)
@@ -51,7 +51,8 @@ class RunInProcess(unittest.TestCase):
             self.assertIn("push_delivered", r.stdout)  # critical paths table
             suite = ET.parse(junit).getroot().find("testsuite")
             self.assertEqual((suite.get("tests"), suite.get("failures")), ("2", "1"))
-            data = json.load(open(report))
+            with open(report) as f:
+                data = json.load(f)
             self.assertEqual(data["summary"]["failed"], 1)
             self.assertEqual([p["hop"] for p in data["critical_paths"]], ["push_delivered", "total"])
             ok = run_cli("run", os.path.join(d, "a.json"), "--snapshots", "", timeout=60)
