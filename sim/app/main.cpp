@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sim/app/platform_infra.hpp"
+#include "sim/app/load_command.hpp"
 #include "sim/app/report_command.hpp"
 #include "sim/app/run_command.hpp"
 #include "sim/app/runtime.hpp"
@@ -38,6 +39,7 @@ constexpr std::string_view kProgramHelp =
     "  run          run the business scenarios (default scenarios/) in virtual time, in-process;\n"
     "               non-zero exit if any expectation fails (--target: against running systems)\n"
     "  serve        run the simulator as a server on ports 4566 (AWS), 8080 (platform), 8090 (fakes)\n"
+    "  load         open-model load over the business paths: per-path latency, thresholds, reports\n"
     "  report       merge the shard reports of a load run (`cardsim report merge`)\n"
     "  check-infra  check an infra.json (default: the built-in platform/infra.json): owners, references\n"
     "  help CMD     show the help of a command (same as `cardsim CMD --help`)\n"
@@ -141,6 +143,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"run", sim::app::RunScenarios, sim::app::RunHelp},
     {"serve", Serve, ServeHelp},
+    {"load", sim::app::LoadCommand, sim::app::LoadHelp},
     {"report", sim::app::ReportCommand, sim::app::ReportHelp},
     {"check-infra", CheckInfra, CheckInfraHelp},
 };

@@ -70,6 +70,10 @@ public:
     /// Runs ready work until `done()` holds or nothing is left to run; returns done().
     bool RunLoopUntil(const std::function<bool()>& done);
 
+    // `cardsim load` (load_command.cpp) runs its load generator on the same loop and clock.
+    clock::Clock& Clock() { return *clock_; }
+    http::AsioLoop& Loop() { return loop_; }
+
 private:
     explicit Runtime(const ServeOptions& options);
     core::Status<> OpenStore();

@@ -1,0 +1,132 @@
+"""`cardsim load` and `cardsim report merge` end to end: a short bounded run of the smoke profile
+in-process, shards merged exactly, thresholds and their exit codes, bad profiles rejected before
+the run. Runs in about half a minute; the figures it prints are not asserted (machines are noisy)."""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+BIN = os.environ.get("CARDSIM_BIN", os.path.join(ROOT, "build", "cardsim"))
+SMOKE = os.path.join(ROOT, "scenarios", "load", "smoke.json")
+
+
+def run(*args, timeout=120):
+    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def hist_count(h):
+    # The histogram JSON keeps its total and the non-empty buckets as [index, count, ...].
+    return h["count"]
+
+
+class LoadTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def profile(self, **changes):
+        with open(SMOKE) as f:
+            p = json.load(f)
+        p.update(changes)
+        path = os.path.join(self.dir, "profile.json")
+        with open(path, "w") as f:
+            json.dump(p, f)
+        return path
+
+    def test_smoke_run_writes_consistent_json_and_html_reports(self):
+        out, html = os.path.join(self.dir, "r.json"), os.path.join(self.dir, "r.html")
+        r = run("load", SMOKE, "--duration", "3s", "--json", out, "--html", html)
+        self.assertIn(r.returncode, (0, 99), r.stderr + r.stdout)
+        print(r.stdout)
+        with open(out) as f:
+            report = json.load(f)
+        self.assertEqual(report["profile"], "smoke")
+        total = 0
+        for name, flow in report["flows"].items():
+            self.assertEqual(flow["completed"], hist_count(flow["hops"]["e2e"]) if "e2e" in flow["hops"] else 0, name)
+            self.assertEqual(sum(flow["errors_by_kind"].values()), flow["failed"], name)
+            total += flow["completed"] + flow["failed"]
+            # every arrival due in the measured part is in exactly one timeline interval
+            self.assertEqual(sum(hist_count(i["e2e"]) for i in flow["timeline"]), flow["completed"], name)
+            self.assertEqual(sum(i["errors"] for i in flow["timeline"]), flow["failed"], name)
+        self.assertEqual(report["requests"], total)
+        # smoke: 20/s card use for 3 s measured
+        self.assertEqual(report["flows"]["card_use"]["completed"] + report["flows"]["card_use"]["failed"], 60)
+        self.assertGreater(report["flows"]["card_use"]["completed"], 0, r.stderr)
+        self.assertTrue(report["samples"], "process samples (CPU, RSS) were taken")
+        with open(html) as f:
+            page = f.read()
+        self.assertIn("<svg", page)
+        self.assertIn("card_use", page)
+        self.assertNotIn("<script", page)
+        self.assertIn("thresholds:", r.stdout)
+
+    def test_two_shards_merge_into_the_whole_schedule(self):
+        profile = self.profile(flows={"app_browse": {"rate": {"kind": "constant", "per_second": 15}}},
+                               thresholds=["app_browse.e2e.p99 < 30s"])
+        shards = []
+        for i in (1, 2):
+            path = os.path.join(self.dir, "shard%d.json" % i)
+            r = run("load", profile, "--duration", "2s", "--shard", "%d/2" % i, "--json", path, "--quiet")
+            self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+            shards.append(path)
+        merged = os.path.join(self.dir, "merged.json")
+        r = run("report", "merge", "--out", merged, "--html", os.path.join(self.dir, "m.html"), *shards)
+        self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+        with open(merged) as f:
+            m = json.load(f)
+        flow = m["flows"]["app_browse"]
+        self.assertEqual(flow["completed"] + flow["failed"], 30)  # 15/s for 2 s, split 15 + 15
+        self.assertEqual(sorted(m["shards"]), ["1/2", "2/2"])
+        parts = []
+        for path in shards:
+            with open(path) as f:
+                parts.append(json.load(f)["flows"]["app_browse"])
+        self.assertEqual(hist_count(flow["hops"]["e2e"]), sum(hist_count(p["hops"]["e2e"]) for p in parts))
+
+    def test_a_failed_threshold_exits_99_and_is_reported(self):
+        profile = self.profile(flows={"app_browse": {"rate": {"kind": "constant", "per_second": 5}}},
+                               thresholds=["app_browse.e2e.p50 < 1us", "errors.rate < 100%"])
+        r = run("load", profile, "--duration", "1s", "--quiet")
+        self.assertEqual(r.returncode, 99, r.stderr + r.stdout)
+        self.assertIn("FAIL  app_browse.e2e.p50 < 1us", r.stdout)
+        self.assertIn("PASS  errors.rate < 100%", r.stdout)
+
+    def test_bad_profiles_are_rejected_before_the_run_naming_the_field(self):
+        cases = [
+            (dict(flows={"card_usee": {"rate": {"kind": "constant", "per_second": 1}}}), "flows.card_usee: unknown flow"),
+            (dict(flows={"card_use": {"rate": {"kind": "constant", "per_second": -1}}}), "flows.card_use.rate.per_second"),
+            (dict(thresholds=["card_use.e2e.p99 < soon"]), "thresholds[0]"),
+        ]
+        for change, message in cases:
+            r = run("load", self.profile(**change), timeout=30)
+            self.assertEqual(r.returncode, 2, (change, r.stderr))
+            self.assertIn(message, r.stderr)
+        r = run("load", SMOKE, "--shard", "3/2")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--shard", r.stderr)
+
+    def test_merging_reports_of_different_profiles_is_refused(self):
+        a = os.path.join(self.dir, "a.json")
+        r = run("load", self.profile(flows={"app_browse": {"rate": {"kind": "constant", "per_second": 2}}},
+                                     thresholds=[]), "--duration", "1s", "--json", a, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(a) as f:
+            other = json.load(f)
+        other["profile"] = "other"
+        b = os.path.join(self.dir, "b.json")
+        with open(b, "w") as f:
+            json.dump(other, f)
+        r = run("report", "merge", "--out", os.path.join(self.dir, "m.json"), a, b)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cannot merge profile", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
