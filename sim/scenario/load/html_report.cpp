@@ -51,17 +51,24 @@ double NiceCeil(double v) {
 
 /// A chart 640x220 with axes, grid, a legend; bars or polylines per series.
 std::string Chart(const std::string& title, const std::string& x_label, const std::string& y_label,
-                  const std::vector<Series>& series) {
-    constexpr double kW = 640, kH = 220, kLeft = 56, kRight = 12, kTop = 28, kBottom = 34;
-    double max_x = 0, max_y = 0;
+                  const std::vector<Series>& series, bool log_x = false) {
+    constexpr double kW = 640, kH = 230, kLeft = 56, kRight = 12, kTop = 40, kBottom = 34;
+    double min_x = 0, max_x = 0, max_y = 0;
+    bool first = true;
     for (const auto& s : series)
         for (const auto& [x, y] : s.points) {
-            max_x = std::max(max_x, x);
+            double v = log_x ? std::log10(std::max(x, 1e-9)) : x;
+            min_x = first ? v : std::min(min_x, v);
+            max_x = first ? v : std::max(max_x, v);
+            first = false;
             max_y = std::max(max_y, y);
         }
-    max_x = max_x > 0 ? max_x : 1;
+    if (!log_x) min_x = 0;
+    if (max_x <= min_x) max_x = min_x + 1;
     max_y = NiceCeil(max_y);
-    auto px = [&](double x) { return kLeft + x / max_x * (kW - kLeft - kRight); };
+    // On a log axis positions are log10(x) and tick labels show x again.
+    auto pos = [&](double x) { return log_x ? std::log10(std::max(x, 1e-9)) : x; };
+    auto px = [&](double x) { return kLeft + (pos(x) - min_x) / (max_x - min_x) * (kW - kLeft - kRight); };
     auto py = [&](double y) { return kH - kBottom - y / max_y * (kH - kTop - kBottom); };
     std::ostringstream svg;
     svg << "<svg class=\"chart\" viewBox=\"0 0 " << kW << " " << kH << "\" width=\"" << kW << "\" height=\"" << kH
@@ -74,7 +81,8 @@ std::string Chart(const std::string& title, const std::string& x_label, const st
             << Num(y) << "</text>";
     }
     for (int i = 0; i <= 4; ++i) {
-        double x = max_x * i / 4;
+        double v = min_x + (max_x - min_x) * i / 4;
+        double x = log_x ? std::pow(10, v) : v;
         svg << "<text x=\"" << px(x) << "\" y=\"" << kH - kBottom + 14 << "\" class=\"tick\" text-anchor=\"middle\">" << Num(x)
             << "</text>";
     }
@@ -85,8 +93,8 @@ std::string Chart(const std::string& title, const std::string& x_label, const st
     double legend_x = kW - kRight;
     for (auto it = series.rbegin(); it != series.rend(); ++it) {
         legend_x -= 12 + 7.0 * static_cast<double>(it->name.size()) + 16;
-        svg << "<rect x=\"" << legend_x << "\" y=\"8\" width=\"10\" height=\"10\" fill=\"" << it->color << "\"/><text x=\""
-            << legend_x + 14 << "\" y=\"17\" class=\"tick\">" << Escape(it->name) << "</text>";
+        svg << "<rect x=\"" << legend_x << "\" y=\"22\" width=\"10\" height=\"10\" fill=\"" << it->color << "\"/><text x=\""
+            << legend_x + 14 << "\" y=\"31\" class=\"tick\">" << Escape(it->name) << "</text>";
     }
     for (const auto& s : series) {
         if (s.bars) {
@@ -146,8 +154,7 @@ std::string LatencyHistogram(const std::string& flow, const metrics::Histogram& 
         });
         for (int i = 0; i < kBins; ++i) bins.points.push_back({std::pow(10, lo + (hi - lo) * (i + 0.5) / kBins), counts[i]});
     }
-    // The x axis of Chart is linear: label with the bin's ms value via the points' x.
-    return Chart(flow + ": end-to-end latency distribution (log-spaced bins)", "ms", "arrivals", {bins});
+    return Chart(flow + ": end-to-end latency distribution", "ms (log scale)", "arrivals", {bins}, true);
 }
 
 std::string HopBreakdown(const std::string& flow, const FlowStats& f) {
