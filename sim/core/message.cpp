@@ -1,8 +1,20 @@
 #include "sim/core/message.hpp"
 
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 namespace sim::core {
+
+std::string BodyText(const Response& response) {
+    if (!response.body_file) return response.body;
+    std::ifstream in(response.body_file->path, std::ios::binary);
+    std::string out(response.body_file->length, '\0');
+    in.seekg(static_cast<std::streamoff>(response.body_file->offset));
+    in.read(out.data(), static_cast<std::streamsize>(out.size()));
+    out.resize(static_cast<std::size_t>(in.gcount()));
+    return out;
+}
 
 std::string_view Request::Path() const {
     std::string_view t = target;

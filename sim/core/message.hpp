@@ -64,6 +64,11 @@ using Handler = std::function<void(Request, Respond)>;
 using SyncHandler = std::function<Response(const Request&)>;
 Handler FromSync(SyncHandler fn);
 
+/// The body of `response` as bytes in memory: `body`, or the slice of `body_file` when the server
+/// streams it from disk (S3 GetObject answers in-process with the object's file). For callers that
+/// need the whole body, such as in-process clients of S3; large objects should be streamed instead.
+std::string BodyText(const Response& response);
+
 /// Percent-decodes `text`; '+' becomes a space when `plus_is_space` (form encoding).
 std::string PercentDecode(std::string_view text, bool plus_is_space = false);
 /// Percent-encodes everything outside RFC 3986 unreserved characters (and '/' when `keep_slash`).

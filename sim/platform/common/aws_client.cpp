@@ -1,23 +1,10 @@
 #include "sim/platform/common/aws_client.hpp"
 
-#include <fstream>
 #include <utility>
 
 namespace sim::platform {
 
 namespace {
-
-/// The body of a response, read from its file when the server streams it (S3 GetObject answers
-/// in-process with the object's file).
-std::string BodyOf(const core::Response& r) {
-    if (!r.body_file) return r.body;
-    std::ifstream in(r.body_file->path, std::ios::binary);
-    std::string out(r.body_file->length, '\0');
-    in.seekg(static_cast<std::streamoff>(r.body_file->offset));
-    in.read(out.data(), static_cast<std::streamsize>(out.size()));
-    out.resize(static_cast<std::size_t>(in.gcount()));
-    return out;
-}
 
 constexpr const char* kJson10 = "application/x-amz-json-1.0";
 constexpr const char* kJson11 = "application/x-amz-json-1.1";
@@ -221,7 +208,7 @@ void AwsClient::GetObject(const std::string& bucket, const std::string& key, Aws
     Send(std::move(req), [done = std::move(done)](const core::Response& r) {
         if (r.status / 100 != 2) return done(core::Fail(ErrorOf(r)));
         S3Object o;
-        o.body = BodyOf(r);
+        o.body = core::BodyText(r);
         o.size = o.body.size();
         o.content_type = std::string(r.headers.Get("Content-Type").value_or(""));
         o.etag = std::string(r.headers.Get("ETag").value_or(""));

@@ -1,6 +1,5 @@
 #include "sim/aws/sfn/engine/transport_integrations.hpp"
 
-#include <fstream>
 
 #include "sim/core/message.hpp"
 #include "sim/core/trace.hpp"
@@ -41,17 +40,6 @@ TaskFailure S3Failure(const core::Response& r) {
 
 std::string S3Target(const std::string& bucket, const std::string& key) {
     return "/" + core::PercentEncode(bucket) + "/" + core::PercentEncode(key, /*keep_slash=*/true);
-}
-
-/// The body of a response, read from its file when the server streams it (S3 objects).
-std::string BodyOf(const core::Response& r) {
-    if (!r.body_file) return r.body;
-    std::ifstream in(r.body_file->path, std::ios::binary);
-    std::string out(r.body_file->length, '\0');
-    in.seekg(static_cast<std::streamoff>(r.body_file->offset));
-    in.read(out.data(), static_cast<std::streamsize>(out.size()));
-    out.resize(static_cast<std::size_t>(in.gcount()));
-    return out;
 }
 
 core::Request AwsRequest(const std::string& trace) {
@@ -146,7 +134,7 @@ void TransportIntegrations::S3Object(const TaskRequest& request, bool put, TaskC
         Json out = Json::object();
         if (auto etag = resp.headers.Get("ETag")) out["ETag"] = std::string(*etag);
         if (!put) {
-            std::string body = BodyOf(resp);
+            std::string body = core::BodyText(resp);
             out["ContentLength"] = body.size();
             out["Body"] = std::move(body);
             if (auto t = resp.headers.Get("Content-Type")) out["ContentType"] = std::string(*t);
@@ -312,7 +300,7 @@ void TransportIntegrations::ReadItems(const ItemsRequest& request, std::function
             TaskFailure f = S3Failure(resp);
             return done(core::Fail(core::Error::NotFound(f.error + ": " + f.cause)));
         }
-        if (!list) return done(BodyOf(resp));
+        if (!list) return done(core::BodyText(resp));
         Json items = Json::array();
         std::size_t pos = 0, end = 0;
         while (true) {
