@@ -30,6 +30,11 @@ inline constexpr std::string_view kRoleHeader = "X-Cardsim-Role";
 inline constexpr std::string_view kExtSystemHeader = "X-Cardsim-Ext-System";
 inline constexpr std::string_view kSignatureHeader = "X-Cardsim-Signature";
 
+/// The member the gateway resolved for an `/app/v1` request ("" on routes it does not guard).
+inline std::string MemberOf(const core::Request& request) {
+    return std::string(request.headers.Get(kMemberIdHeader).value_or(""));
+}
+
 /// Resolves an app bearer token to a member id (the application service's session store).
 class SessionAuthenticator {
 public:

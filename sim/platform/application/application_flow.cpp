@@ -117,7 +117,7 @@ bool ApplicationService::Transition(const std::string& id, Status to, const std:
 // --- submission --------------------------------------------------------------------------------
 
 void ApplicationService::Submit(core::Request r, core::Respond respond) {
-    std::string member = std::string(r.headers.Get(kMemberIdHeader).value_or(""));
+    std::string member = platform::MemberOf(r);
     core::JsonFields in(r);
     Json data = Json::object();
     for (const char* f : {"family_name", "given_name"}) data[f] = in.String(f, true, 50);
@@ -216,7 +216,7 @@ void ApplicationService::Submit(core::Request r, core::Respond respond) {
 }
 
 core::Response ApplicationService::Current(const core::Request& r) {
-    auto app = LoadBy("member_id", std::string(r.headers.Get(kMemberIdHeader).value_or("")));
+    auto app = LoadBy("member_id", platform::MemberOf(r));
     if (!app) return core::FieldProblem(404, "", "the member has no application");
     return core::Response::Json(200, ToJson(*app, false));
 }

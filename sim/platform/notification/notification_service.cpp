@@ -26,7 +26,6 @@ const store::Migration kMigrations[] = {
      " detail TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (dedup_key, token));"},
 };
 
-std::string MemberOf(const core::Request& r) { return std::string(r.headers.Get(kMemberIdHeader).value_or("")); }
 
 bool ValidToken(std::string_view t) {
     if (t.empty() || t.size() > 4096) return false;

@@ -46,9 +46,6 @@ const store::Migration kMigrations[] = {
 
 const std::vector<std::string> kNetworks = {"VISA", "JCB", "MASTERCARD"};
 
-std::string MemberOf(const core::Request& r) {
-    return std::string(r.headers.Get(kMemberIdHeader).value_or(""));
-}
 
 bool AllDigits(std::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;

@@ -33,7 +33,6 @@ constexpr const char* kCreditRestored = "CREDIT_RESTORED";
 constexpr const char* kDone = "DONE";
 constexpr const char* kUnmatched = "UNMATCHED";
 
-std::string MemberOf(const core::Request& r) { return std::string(r.headers.Get(kMemberIdHeader).value_or("")); }
 
 /// The JST calendar date of an ISO 8601 instant ("" when unreadable).
 std::string JstDateOf(const std::string& iso) {

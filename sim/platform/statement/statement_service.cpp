@@ -42,7 +42,6 @@ const store::Migration kMigrations[] = {
      " sha256 TEXT NOT NULL, fetched_at TEXT NOT NULL);"},
 };
 
-std::string MemberOf(const core::Request& r) { return std::string(r.headers.Get(kMemberIdHeader).value_or("")); }
 
 /// The container environment of a RunTask's first container override.
 std::map<std::string, std::string> Environment(const Json& params) {
