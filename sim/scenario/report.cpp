@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 
+#include "sim/core/markup.hpp"
+
 namespace sim::scenario {
 
 namespace {
@@ -25,23 +27,6 @@ std::string PadRight(std::string s, std::size_t width) {
 }
 std::string PadLeft(const std::string& s, std::size_t width) {
     return s.size() < width ? std::string(width - s.size(), ' ') + s : s;
-}
-
-std::string XmlEscape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default:
-                // XML 1.0 forbids most control characters, even escaped.
-                if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') out += '?';
-                else out += c;
-        }
-    }
-    return out;
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -170,13 +155,13 @@ std::string JunitXml(const std::vector<ScenarioResult>& results, double wall_sec
     out += "  <testsuite name=\"cardsim.scenarios\" tests=\"" + std::to_string(results.size()) + "\" failures=\"" +
            std::to_string(failures) + "\" errors=\"0\" time=\"" + Fixed(wall_seconds, 3) + "\">\n";
     for (const auto& r : results) {
-        out += "    <testcase name=\"" + XmlEscape(r.name) + "\" classname=\"" + XmlEscape(r.file) + "\" time=\"" +
+        out += "    <testcase name=\"" + core::EscapeMarkup(r.name) + "\" classname=\"" + core::EscapeMarkup(r.file) + "\" time=\"" +
                Fixed(r.wall_seconds, 3) + "\">\n";
         out += "      <properties><property name=\"steps\" value=\"" + std::to_string(r.steps_run) +
                "\"/><property name=\"virtual_seconds\" value=\"" + Fixed(r.virtual_seconds, 3) + "\"/></properties>\n";
         if (!r.passed) {
-            out += "      <failure message=\"" + XmlEscape(r.failed_step.empty() ? r.message.substr(0, 200) : r.failed_step) +
-                   "\" type=\"ScenarioFailure\">" + XmlEscape(FailureText(r)) + "</failure>\n";
+            out += "      <failure message=\"" + core::EscapeMarkup(r.failed_step.empty() ? r.message.substr(0, 200) : r.failed_step) +
+                   "\" type=\"ScenarioFailure\">" + core::EscapeMarkup(FailureText(r)) + "</failure>\n";
         }
         out += "    </testcase>\n";
     }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "sim/core/markup.hpp"
 #include "sim/scenario/load/report.hpp"
 
 namespace sim::scenario::load {
@@ -18,20 +19,6 @@ struct Series {
     std::vector<std::pair<double, double>> points;  // x, y
     bool bars = false;
 };
-
-std::string Escape(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
 
 std::string Num(double v) {
     char buf[32];
@@ -72,8 +59,8 @@ std::string Chart(const std::string& title, const std::string& x_label, const st
     auto py = [&](double y) { return kH - kBottom - y / max_y * (kH - kTop - kBottom); };
     std::ostringstream svg;
     svg << "<svg class=\"chart\" viewBox=\"0 0 " << kW << " " << kH << "\" width=\"" << kW << "\" height=\"" << kH
-        << "\" role=\"img\" aria-label=\"" << Escape(title) << "\">";
-    svg << "<text x=\"" << kLeft << "\" y=\"16\" class=\"title\">" << Escape(title) << "</text>";
+        << "\" role=\"img\" aria-label=\"" << core::EscapeMarkup(title) << "\">";
+    svg << "<text x=\"" << kLeft << "\" y=\"16\" class=\"title\">" << core::EscapeMarkup(title) << "</text>";
     for (int i = 0; i <= 4; ++i) {
         double y = max_y * i / 4;
         svg << "<line x1=\"" << kLeft << "\" x2=\"" << kW - kRight << "\" y1=\"" << py(y) << "\" y2=\"" << py(y)
@@ -87,14 +74,14 @@ std::string Chart(const std::string& title, const std::string& x_label, const st
             << "</text>";
     }
     svg << "<text x=\"" << (kLeft + kW - kRight) / 2 << "\" y=\"" << kH - 4 << "\" class=\"axis\" text-anchor=\"middle\">"
-        << Escape(x_label) << "</text>";
+        << core::EscapeMarkup(x_label) << "</text>";
     svg << "<text x=\"12\" y=\"" << (kTop + kH - kBottom) / 2 << "\" class=\"axis\" text-anchor=\"middle\" transform=\"rotate(-90 12 "
-        << (kTop + kH - kBottom) / 2 << ")\">" << Escape(y_label) << "</text>";
+        << (kTop + kH - kBottom) / 2 << ")\">" << core::EscapeMarkup(y_label) << "</text>";
     double legend_x = kW - kRight;
     for (auto it = series.rbegin(); it != series.rend(); ++it) {
         legend_x -= 12 + 7.0 * static_cast<double>(it->name.size()) + 16;
         svg << "<rect x=\"" << legend_x << "\" y=\"22\" width=\"10\" height=\"10\" fill=\"" << it->color << "\"/><text x=\""
-            << legend_x + 14 << "\" y=\"31\" class=\"tick\">" << Escape(it->name) << "</text>";
+            << legend_x + 14 << "\" y=\"31\" class=\"tick\">" << core::EscapeMarkup(it->name) << "</text>";
     }
     for (const auto& s : series) {
         if (s.bars) {
@@ -162,10 +149,10 @@ std::string HopBreakdown(const std::string& flow, const FlowStats& f) {
     double max_ms = 0;
     for (const auto& [hop, h] : f.hops) max_ms = std::max(max_ms, ToMs(h.Percentile(99)));
     max_ms = NiceCeil(max_ms);
-    out << "<table class=\"hops\"><tr><th>hop of " << Escape(flow) << "</th><th>count</th><th>p50 ms</th><th>p99 ms</th><th></th></tr>";
+    out << "<table class=\"hops\"><tr><th>hop of " << core::EscapeMarkup(flow) << "</th><th>count</th><th>p50 ms</th><th>p99 ms</th><th></th></tr>";
     for (const auto& [hop, h] : f.hops) {
         double p50 = ToMs(h.Percentile(50)), p99 = ToMs(h.Percentile(99));
-        out << "<tr><td>" << Escape(hop) << "</td><td>" << h.Count() << "</td><td>" << Num(p50) << "</td><td>" << Num(p99)
+        out << "<tr><td>" << core::EscapeMarkup(hop) << "</td><td>" << h.Count() << "</td><td>" << Num(p50) << "</td><td>" << Num(p99)
             << "</td><td><svg width=\"300\" height=\"14\"><rect x=\"0\" y=\"2\" height=\"10\" width=\"" << 300 * p99 / max_ms
             << "\" fill=\"#f2b7b7\"/><rect x=\"0\" y=\"2\" height=\"10\" width=\"" << 300 * p50 / max_ms
             << "\" fill=\"#4c78a8\"/></svg></td></tr>";
@@ -178,7 +165,7 @@ std::string HopBreakdown(const std::string& flow, const FlowStats& f) {
 
 std::string RenderHtmlReport(const LoadReport& report, const std::vector<ThresholdResult>& thresholds) {
     std::ostringstream html;
-    html << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cardsim load: " << Escape(report.Profile())
+    html << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cardsim load: " << core::EscapeMarkup(report.Profile())
          << "</title><style>"
             "body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1340px}"
             "h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}"
@@ -190,18 +177,18 @@ std::string RenderHtmlReport(const LoadReport& report, const std::vector<Thresho
             "</style></head><body>";
     double seconds = std::chrono::duration<double>(report.Measured()).count();
     std::size_t failed = static_cast<std::size_t>(std::count_if(thresholds.begin(), thresholds.end(), [](const auto& r) { return !r.passed; }));
-    html << "<h1>cardsim load report — " << Escape(report.Profile()) << "</h1>";
+    html << "<h1>cardsim load report — " << core::EscapeMarkup(report.Profile()) << "</h1>";
     html << "<p>" << report.Requests() << " arrivals over " << Num(seconds) << " s measured, " << report.Errors() << " errors";
     if (!report.Shards().empty()) {
         html << "; shards:";
-        for (const auto& s : report.Shards()) html << " " << Escape(s);
+        for (const auto& s : report.Shards()) html << " " << core::EscapeMarkup(s);
     }
     html << ". Latency counts from when each arrival was due (coordinated-omission corrected).</p>";
     html << "<h2>Thresholds: " << (failed ? "<span class=\"fail\">" + std::to_string(failed) + " failed</span>" : "<span class=\"pass\">all passed</span>")
          << "</h2><table><tr><th>result</th><th>threshold</th><th>measured</th></tr>";
     for (const auto& r : thresholds)
-        html << "<tr><td class=\"" << (r.passed ? "pass\">PASS" : "fail\">FAIL") << "</td><td>" << Escape(r.threshold.text)
-             << "</td><td>" << Escape(FormatThresholdValue(r)) << "</td></tr>";
+        html << "<tr><td class=\"" << (r.passed ? "pass\">PASS" : "fail\">FAIL") << "</td><td>" << core::EscapeMarkup(r.threshold.text)
+             << "</td><td>" << core::EscapeMarkup(FormatThresholdValue(r)) << "</td></tr>";
     html << "</table>";
 
     html << "<h2>Flows</h2><table><tr><th>flow</th><th>completed</th><th>errors</th><th>rate/s</th><th>p50 ms</th><th>p99 ms</th><th>max ms</th><th>errors by kind</th></tr>";
@@ -219,19 +206,19 @@ std::string RenderHtmlReport(const LoadReport& report, const std::vector<Thresho
             slowest_p99 = p99;
             slowest = name;
         }
-        html << "<tr><td>" << Escape(name) << "</td><td>" << f.completed << "</td><td>" << f.failed << "</td><td>"
+        html << "<tr><td>" << core::EscapeMarkup(name) << "</td><td>" << f.completed << "</td><td>" << f.failed << "</td><td>"
              << Num(report.Throughput(name)) << "</td><td>" << Num(ToMs(p50)) << "</td><td>" << Num(ToMs(p99)) << "</td><td>"
              << Num(ToMs(mx)) << "</td><td>";
-        for (const auto& [kind, n] : f.errors_by_kind) html << Escape(kind) << "=" << n << " ";
+        for (const auto& [kind, n] : f.errors_by_kind) html << core::EscapeMarkup(kind) << "=" << n << " ";
         html << "</td></tr>";
     }
     html << "</table>";
     if (!slowest.empty()) {
-        html << "<h2>Where the time goes: hops of the slowest path (" << Escape(slowest) << ")</h2>";
+        html << "<h2>Where the time goes: hops of the slowest path (" << core::EscapeMarkup(slowest) << ")</h2>";
         html << HopBreakdown(slowest, report.Flows().at(slowest));
     }
     for (const auto& [name, f] : report.Flows()) {
-        html << "<h2>" << Escape(name) << "</h2><div class=\"charts\">";
+        html << "<h2>" << core::EscapeMarkup(name) << "</h2><div class=\"charts\">";
         html << LatencyOverTime(name, f, report.Interval()) << ThroughputOverTime(name, f, report.Interval());
         if (auto e2e = f.hops.find("e2e"); e2e != f.hops.end()) html << LatencyHistogram(name, e2e->second);
         html << "</div>";
