@@ -44,23 +44,13 @@ void AwaitPush(FlowClient& client, Member& member, std::uint64_t after, std::str
                     std::uint64_t cursor = after;
                     for (const auto& d : r.body["deliveries"]) {
                         cursor = std::max<std::uint64_t>(cursor, d.value("seq", std::uint64_t{0}));
+                        member.push_cursor = std::max(member.push_cursor, cursor);
                         if (d.dump().find(needle) != std::string::npos) {
                             done(true);
                             return;
                         }
                     }
                     AwaitPush(client, member, cursor, std::move(needle), deadline, std::move(done));
-                });
-}
-
-/// The highest delivery seq the push gateway has for `member` now (the cursor new arrivals start from).
-void CurrentPushCursor(FlowClient& client, Member& member, std::function<void(std::uint64_t)> done) {
-    client.Call("push", "GET", "/push/v1/deliveries?token=" + member.device_token + "&limit=100000", nullptr, {},
-                [done = std::move(done)](Reply r) {
-                    std::uint64_t seq = 0;
-                    if (Ok(r) && r.body.contains("deliveries"))
-                        for (const auto& d : r.body["deliveries"]) seq = std::max<std::uint64_t>(seq, d.value("seq", std::uint64_t{0}));
-                    done(seq);
                 });
 }
 
@@ -73,9 +63,9 @@ public:
         // Random-looking but deterministic amounts below the magic ¥99,800 range.
         std::int64_t amount = 100 + static_cast<std::int64_t>((arrival * 7919) % 4900);
         auto started = client_.Clock().Now();
-        CurrentPushCursor(client_, m, [this, &m, amount, started, done = std::move(done)](std::uint64_t cursor) mutable {
-            Json body = {{"card", m.pan}, {"amount", amount}, {"merchant_name", "LOAD MART"}, {"mcc", "5411"}};
-            client_.Call("payment-processor", "POST", "/payment/simulate/authorizations", body, {},
+        std::uint64_t cursor = m.push_cursor;
+        Json body = {{"card", m.pan}, {"amount", amount}, {"merchant_name", "LOAD MART"}, {"mcc", "5411"}};
+        client_.Call("payment-processor", "POST", "/payment/simulate/authorizations", body, {},
                          [this, &m, cursor, started, done = std::move(done)](Reply r) mutable {
                              if (!Ok(r) || !r.body.contains("authorization_id")) {
                                  done(ArrivalOutcome::Error(ErrorKind("authorize", r)));
@@ -95,7 +85,6 @@ public:
                                            done(std::move(o));
                                        });
                          });
-        });
     }
 
 private:

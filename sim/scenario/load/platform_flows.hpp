@@ -35,6 +35,9 @@ struct Member {
     std::string device_token;
     std::string pan;           ///< only in the load generator's memory, to play the merchant side
     std::string card_id;
+    /// The highest push delivery seq seen for this member: a push for an authorization sent now
+    /// can only come after it, so a new arrival waits from here instead of re-reading the history.
+    std::uint64_t push_cursor = 0;
 };
 
 /// Sends JSON requests through the transport and times them on the clock.
