@@ -53,38 +53,37 @@ core::Result<LoadOptions> ParseLoadArgs(const std::vector<std::string>& args) {
     auto bad = [](const std::string& m) { return core::Fail(core::Error::InvalidArgument(m)); };
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        auto next = [&](const char* flag) -> std::optional<std::string> {
+        auto next = [&]() -> std::optional<std::string> {
             if (i + 1 >= args.size()) return std::nullopt;
-            (void)flag;
             return args[++i];
         };
         if (a == "--duration") {
-            auto v = next("--duration");
+            auto v = next();
             if (!v) return bad("--duration needs a value such as 30s or PT1M");
             auto d = core::ParseDuration(*v);
             if (!d || *d <= core::Duration::zero()) return bad("--duration: " + (d ? std::string("must be > 0") : d.error().message));
             o.duration = *d;
         } else if (a == "--rate-scale") {
-            auto v = next("--rate-scale");
+            auto v = next();
             char* end = nullptr;
             if (!v || (o.rate_scale = std::strtod(v->c_str(), &end), end != v->c_str() + v->size()) || o.rate_scale <= 0)
                 return bad("--rate-scale needs a number > 0 (2 doubles every rate)");
         } else if (a == "--json") {
-            auto v = next("--json");
+            auto v = next();
             if (!v) return bad("--json needs a file");
             o.json_path = *v;
         } else if (a == "--html") {
-            auto v = next("--html");
+            auto v = next();
             if (!v) return bad("--html needs a file");
             o.html_path = *v;
         } else if (a == "--target") {
-            auto v = next("--target");
+            auto v = next();
             auto eq = v ? v->find('=') : std::string::npos;
             if (!v || eq == std::string::npos || eq == 0 || v->compare(eq + 1, 7, "http://") != 0)
                 return bad("--target needs NAME=http://HOST:PORT (NAME: platform, aws, fakes, or a service name)");
             o.targets[v->substr(0, eq)] = v->substr(eq + 1);
         } else if (a == "--shard") {
-            auto v = next("--shard");
+            auto v = next();
             std::smatch m;
             static const std::regex kShard(R"((\d+)/(\d+))");
             if (!v || !std::regex_match(*v, m, kShard) || std::stoul(m[2]) == 0 || std::stoul(m[1]) == 0 ||
@@ -93,11 +92,11 @@ core::Result<LoadOptions> ParseLoadArgs(const std::vector<std::string>& args) {
             o.shard_index = static_cast<std::uint32_t>(std::stoul(m[1]) - 1);
             o.shard_count = static_cast<std::uint32_t>(std::stoul(m[2]));
         } else if (a == "--seed") {
-            auto v = next("--seed");
+            auto v = next();
             if (!v || v->empty() || v->find_first_not_of("0123456789") != std::string::npos) return bad("--seed needs a non-negative integer");
             o.seed = std::stoull(*v);
         } else if (a == "--poll-interval") {
-            auto v = next("--poll-interval");
+            auto v = next();
             auto d = v ? core::ParseDuration(*v) : core::Result<core::Duration>(core::Fail(core::Error::InvalidArgument("missing")));
             if (!d || *d <= core::Duration::zero()) return bad("--poll-interval needs a duration such as 100ms");
             o.poll_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*d);

@@ -4,10 +4,13 @@ the run. Runs in about half a minute; the figures it prints are not asserted (ma
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from cardsim_process import CardsimProcess  # noqa: E402
 ROOT = os.path.join(HERE, "..", "..")
 BIN = os.environ.get("CARDSIM_BIN", os.path.join(ROOT, "build", "cardsim"))
 SMOKE = os.path.join(ROOT, "scenarios", "load", "smoke.json")
@@ -111,6 +114,31 @@ class LoadTest(unittest.TestCase):
         r = run("load", SMOKE, "--shard", "3/2")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--shard", r.stderr)
+
+    def test_target_mode_drives_a_running_serve_through_its_ports(self):
+        profile = self.profile(population={"members": 3},
+                               flows={"card_use": {"rate": {"kind": "constant", "per_second": 5}},
+                                      "app_browse": {"rate": {"kind": "constant", "per_second": 5}}},
+                               thresholds=["errors.rate < 1%"])
+        out = os.path.join(self.dir, "target.json")
+        with CardsimProcess("--platform-poll-interval", "100ms") as server:
+            r = run("load", profile, "--duration", "2s", "--quiet", "--json", out,
+                    "--target", "platform=http://127.0.0.1:%d" % server.ports["platform"],
+                    "--target", "aws=http://127.0.0.1:%d" % server.ports["aws"],
+                    "--target", "fakes=http://127.0.0.1:%d" % server.ports["fakes"])
+            self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+            # the members were created in the running server, not in the load process
+            status, body = server.json("GET", "/push/v1/deliveries?token=load-1-0", listener="fakes")
+            self.assertEqual(status, 200)
+            self.assertTrue(body["deliveries"], "card use pushed to the first member through the server")
+        with open(out) as f:
+            report = json.load(f)
+        self.assertEqual(report["flows"]["card_use"]["completed"], 10)
+        self.assertEqual(report["flows"]["app_browse"]["completed"], 10)
+        self.assertEqual(report["samples"], [], "no process samples of a remote system")
+        r = run("load", profile, "--target", "platform=http://127.0.0.1:1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--target: no URL for aws", r.stderr)
 
     def test_merging_reports_of_different_profiles_is_refused(self):
         a = os.path.join(self.dir, "a.json")
