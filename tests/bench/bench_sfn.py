@@ -23,8 +23,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +31,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from cardsim_process import CardsimProcess  # noqa: E402
 
-from bench_support import free_port, rss_kib
+from bench_support import MotoServer, rss_kib
 
 ROLE = "arn:aws:iam::123456789012:role/bench"
 CHAIN = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
@@ -66,34 +64,6 @@ class Client:
 
     def close(self):
         self.conn.close()
-
-
-class Moto:
-    def __init__(self):
-        self.port = free_port()
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([shutil.which("moto_server") or "moto_server", "-H", "127.0.0.1", "-p",
-                                      str(self.port)], stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                c = Client(self.port, timeout=2)
-                c.call("ListStateMachines", {})
-                c.close()
-                return
-            except Exception:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("moto_server did not start")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
 
 
 def run_parallel(port, total, clients, fn):
@@ -180,7 +150,7 @@ def main():
         rows.append(("cardsim: 3-state Pass chain, started and completed", "%.0f exec/s" % (args.executions / elapsed),
                      "%d executions in %.2f s, %d SUCCEEDED, %d clients" % (args.executions, elapsed, ok, args.clients)))
         if not args.no_moto:
-            moto = Moto()
+            moto = MotoServer()
             marn, melapsed = pass_chain(moto.port, "chain", args.executions, args.clients)
             mrun = count_status(moto.port, marn, "RUNNING")
             msucc = count_status(moto.port, marn, "SUCCEEDED")

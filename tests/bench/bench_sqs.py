@@ -14,7 +14,6 @@ import re
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,7 +25,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import cardsim_process  # noqa: E402
 from cardsim_process import CardsimProcess  # noqa: E402
 
-from bench_support import free_port, rss_kib
+from bench_support import MotoServer, rss_kib, run_wrk as run_wrk_script
 
 ACCOUNT_PATH = "/000000000000/"
 
@@ -94,60 +93,12 @@ def call(port, target, body, timeout=30):
     return json.loads(data) if data else {}
 
 
-class Moto:
-    def __init__(self):
-        self.port = free_port()
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([shutil.which("moto_server") or "moto_server", "-H", "127.0.0.1", "-p",
-                                      str(self.port)], stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                call(self.port, "ListQueues", {})
-                return
-            except Exception:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("moto_server did not start")
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-
-
-def parse_wrk(out):
-    def latency(tag):
-        m = re.search(r"^\s*%s%%\s+([\d.]+)(us|ms|s)\s*$" % tag, out, re.M)
-        if not m:
-            return None
-        v = float(m.group(1))
-        return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errors = re.search(r"Socket errors: (.*)", out)
-    empty = re.search(r"EMPTY_RECEIVES (\d+)", out)
-    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": latency("50"), "p99": latency("99"),
-            "non2xx": int(non2xx.group(1)) if non2xx else 0, "errors": errors.group(1) if errors else "",
-            "empty": int(empty.group(1)) if empty else 0}
-
-
 def run_wrk(port, lua, threads, conns, duration, workdir, name):
-    path = os.path.join(workdir, name + ".lua")
-    with open(path, "w") as f:
-        f.write(lua)
-    cmd = ["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % duration, "--latency", "-s", path,
-           "http://127.0.0.1:%d/" % port]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
-    return parse_wrk(p.stdout + p.stderr)
+    """bench_support.run_wrk plus the empty receives CYCLE_LUA counts."""
+    r = run_wrk_script(port, lua, threads, conns, duration, workdir, name)
+    empty = re.search(r"EMPTY_RECEIVES (\d+)", r["output"])
+    r["empty"] = int(empty.group(1)) if empty else 0
+    return r
 
 
 def fill(port, url, messages, workdir, conns=16, timeout=120):
@@ -216,7 +167,7 @@ def main():
     sim = moto = None
     try:
         sim = CardsimProcess("--log-level", "warn", data_dir=data_dir, ephemeral=False).start()
-        moto = Moto()
+        moto = MotoServer()
         servers = {"cardsim": (sim.ports["aws"], sim.proc.pid), "moto": (moto.port, moto.pid)}
         urls = {}
         for name, (port, _) in servers.items():

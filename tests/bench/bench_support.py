@@ -66,7 +66,8 @@ class MotoServer:
 
 
 def parse_wrk(out):
-    """Requests/s, p50/p99 latency (ms), non-2xx count and socket errors from `wrk --latency` output."""
+    """Requests/s, p50/p99 latency (ms), non-2xx count, socket errors and the raw text (for counters
+    a Lua script prints in its `done`) from `wrk --latency` output."""
     import re
 
     def latency(tag):
@@ -79,7 +80,8 @@ def parse_wrk(out):
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     return {"rps": float(rps.group(1)) if rps else 0.0, "p50": latency("50"), "p99": latency("99"),
-            "non2xx": int(non2xx.group(1)) if non2xx else 0, "errors": errors.group(1) if errors else ""}
+            "non2xx": int(non2xx.group(1)) if non2xx else 0, "errors": errors.group(1) if errors else "",
+            "output": out}
 
 
 def run_wrk(port, lua, threads, conns, duration, workdir, name, path="/"):
