@@ -337,5 +337,155 @@ class ApplicationFlowTest(unittest.TestCase):
             self.assertTrue(body["ok"], body)
 
 
+class AsyncChainFaultsTest(unittest.TestCase):
+    """Retry and dead-letter behaviour of the async chain's bureau-contract and card-order steps
+    (docs/platform.md, "Async chain") when the bureau or the printer fails: failures are not retried
+    in-process, SQS redelivers the message after its visibility timeout (60 s), and after 5 receives
+    it goes to the step's dead-letter queue. Faults: POST /_sim/faults on the fakes port."""
+
+    STEPS = {"bureau": ("register_contract", "/bureau/v1/contracts", "platform-bureau-contract"),
+             "printing": ("place_order", "/printing/v1/orders", "platform-card-order")}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.p = Platform()
+        cls.apps = {}
+        for key in ("retried", "timeout", "dead"):
+            _, token = cls.p.sign_up(key + "@example.com")
+            status, app = cls.p.call("POST", "/app/v1/applications", applicant(), token=token)
+            assert status == 202, app
+            cls.apps[key] = app["application_id"]
+        cls.p.advance("PT17H")  # eKYC verdicts, then the review batch: CHECKED
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.p.stop()
+
+    def tearDown(self):
+        self.p.call("DELETE", "/_sim/faults", listener="fakes")
+        status, body = self.p.call("GET", "/_sim/invariants")
+        self.assertTrue(body["ok"], body)
+
+    def fault(self, system, **rule):
+        status, body = self.p.call("POST", "/_sim/faults", dict(rule, system=system, operation=self.STEPS[system][0]),
+                                   listener="fakes")
+        self.assertEqual(status, 201, body)
+        return body["id"]
+
+    def detail(self, app_id):
+        status, app = self.p.call("GET", "/admin/v1/applications/" + app_id, token=OFFICER)
+        self.assertEqual(status, 200, app)
+        return app
+
+    def approve(self, app_id):
+        status, app = self.p.call("POST", "/admin/v1/applications/%s/decision" % app_id,
+                                  {"decision": "APPROVE", "credit_limit": 50000}, token=OFFICER)
+        self.assertEqual((status, app["status"]), (200, "CONFIRMED"), app)
+        self.p.advance("PT1S")  # the router and the card-account step run; the two steps' first receive
+        self.assertNotEqual(self.detail(app_id)["status"], "CONFIRMED")
+
+    def attempts(self, system, app_id):
+        """The step's requests to the fake for this application: (status, fault) in order."""
+        status, j = self.p.call("GET", "/_sim/journal?system=%s&path=%s" % (system, self.STEPS[system][1]),
+                                listener="fakes")
+        self.assertEqual(status, 200, j)
+        mine = [e for e in j["entries"] if e["method"] == "POST" and e.get("idempotency_key", "").endswith(":" + app_id)]
+        return [(e["status"], e.get("fault")) for e in mine]
+
+    def queue(self, name):
+        status, out = sqs(self.p, "GetQueueUrl", {"QueueName": name})
+        self.assertEqual(status, 200, out)
+        return out["QueueUrl"]
+
+    def depth(self, name):
+        status, out = sqs(self.p, "GetQueueAttributes", {"QueueUrl": self.queue(name), "AttributeNames": ["All"]})
+        a = out["Attributes"]
+        return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+
+    def test_1_a_few_failures_then_success_retried_by_redelivery_nothing_duplicated(self):
+        app_id = self.apps["retried"]
+        bureau, printing = self.fault("bureau", error={"rate": 1.0, "status": 503}, count=3), \
+            self.fault("printing", error={"rate": 1.0, "status": 500}, count=2)
+        self.approve(app_id)
+        app = self.detail(app_id)
+        self.assertEqual(app["status"], "CARD_ACCOUNT_REGISTERED", app["history"])
+        self.assertEqual(app["bureau_contract_id"], "")
+        self.assertEqual(self.attempts("bureau", app_id), [(503, "error")])
+        self.assertEqual(self.attempts("printing", app_id), [(500, "error")])
+        for _ in range(3):  # one redelivery a visibility timeout
+            self.p.advance("PT61S")
+        app = self.detail(app_id)
+        self.assertEqual(app["status"], "CARD_ORDERED", app["history"])
+        self.assertTrue(app["bureau_contract_id"].startswith("C"), app)
+        self.assertEqual(self.attempts("bureau", app_id), [(503, "error")] * 3 + [(201, None)])
+        self.assertEqual(self.attempts("printing", app_id), [(500, "error")] * 2 + [(202, None)])
+        status, faults = self.p.call("GET", "/_sim/faults", listener="fakes")
+        self.assertEqual({f["id"]: f["applied"] for f in faults["faults"]}, {bureau: 3, printing: 2})
+        ordered = [h for h in app["history"] if h["to"] == "CARD_ORDERED"]
+        self.assertEqual(len(ordered), 1, app["history"])
+        for step in ("platform-bureau-contract", "platform-card-order"):
+            self.assertEqual((self.depth(step), self.depth(step + "-dlq")), (0, 0), step)
+        self.p.advance("P4D")  # shipped day 2, delivered day 4
+        app = self.detail(app_id)
+        self.assertEqual(app["status"], "ACTIVE", app["history"])
+        self.assertEqual(len(self.attempts("bureau", app_id)), 4)  # nothing more went out
+        self.assertEqual(len(self.attempts("printing", app_id)), 3)
+
+    def test_2_lost_answers_are_retried_with_the_same_idempotency_key(self):
+        # The fake acts but the answer never arrives (504 after 5 min; the platform gives up after
+        # its 10 s timeout): the redelivery's call with the same key gets the first answer back.
+        app_id = self.apps["timeout"]
+        self.fault("bureau", timeout={"rate": 1.0}, count=1)
+        self.fault("printing", timeout={"rate": 1.0}, count=1)
+        self.approve(app_id)
+        for _ in range(6):
+            self.p.advance("PT61S")
+        app = self.detail(app_id)
+        self.assertEqual(app["status"], "CARD_ORDERED", app["history"])
+        self.assertTrue(app["bureau_contract_id"], app)
+        for system in self.STEPS:
+            acted = [a for a in self.attempts(system, app_id) if a[1] != "idempotent_replay"]
+            self.assertEqual(len(acted), 1, (system, self.attempts(system, app_id)))
+        for step in ("platform-bureau-contract", "platform-card-order"):
+            self.assertEqual((self.depth(step), self.depth(step + "-dlq")), (0, 0), step)
+
+    def test_3_permanent_failure_ends_in_the_dead_letter_queues_with_nothing_half_applied(self):
+        app_id = self.apps["dead"]
+        self.fault("bureau", error={"rate": 1.0, "status": 503})
+        self.fault("printing", error={"rate": 1.0, "status": 503})
+        self.approve(app_id)
+        for _ in range(6):
+            self.p.advance("PT61S")
+        for system, (_, _, step) in self.STEPS.items():
+            self.assertEqual(self.depth(step), 0, step)
+            status, got = sqs(self.p, "ReceiveMessage", {"QueueUrl": self.queue(step + "-dlq"),
+                                                         "AttributeNames": ["All"], "MaxNumberOfMessages": 10})
+            self.assertEqual(status, 200, got)
+            self.assertEqual(len(got.get("Messages", [])), 1, (step, got))
+            msg = got["Messages"][0]
+            self.assertEqual(json.loads(msg["Body"])["application_id"], app_id)
+            self.assertEqual(msg["Attributes"]["ApproximateReceiveCount"], "6")  # 5 + this one
+            # One call a receive (the chain's external calls are not retried in-process), five receives.
+            self.assertEqual(self.attempts(system, app_id), [(503, "error")] * 5)
+            sqs(self.p, "DeleteMessage", {"QueueUrl": self.queue(step + "-dlq"), "ReceiptHandle": msg["ReceiptHandle"]})
+            # Redriven by hand once the fake is back (below).
+            sqs(self.p, "SendMessage", {"QueueUrl": self.queue(step), "MessageBody": msg["Body"]})
+            self.assertEqual(self.depth(step), 1)
+        # Nothing half-applied: no contract, no order, the application where the last good step left it.
+        app = self.detail(app_id)
+        self.assertEqual((app["status"], app["bureau_contract_id"], app["order_id"]),
+                         ("CARD_ACCOUNT_REGISTERED", "", ""), app)
+        # The fakes are back: the redriven messages complete both steps, once each.
+        self.p.call("DELETE", "/_sim/faults", listener="fakes")
+        self.p.advance("PT61S")
+        app = self.detail(app_id)
+        self.assertEqual(app["status"], "CARD_ORDERED", app["history"])
+        self.assertTrue(app["bureau_contract_id"], app)
+        for system, (_, _, step) in self.STEPS.items():
+            ok = [a for a in self.attempts(system, app_id) if a[1] is None]
+            self.assertEqual(len(ok), 1, (system, self.attempts(system, app_id)))
+            self.assertEqual((self.depth(step), self.depth(step + "-dlq")), (0, 0), step)
+
+
 if __name__ == "__main__":
     unittest.main()
