@@ -37,9 +37,20 @@ Error BadTime(std::string_view text) {
                                   "' is not an ISO 8601 time such as 2027-01-01T00:00:00Z");
 }
 
+// TimePoint counts nanoseconds in 64 bits: about 1677-09-21 to 2262-04-11. Whole years inside
+// that, with a day to spare for offsets, are accepted; beyond, the conversion would overflow.
+constexpr int kFirstYear = 1678;
+constexpr int kLastYear = 2261;
+// The longest duration accepted: 100 years (a nanosecond count stays far from overflowing).
+constexpr double kMaxDurationNanos = 100.0 * 365.25 * 86400e9;
+
 Error BadDuration(std::string_view text) {
     return Error::InvalidArgument("'" + std::string(text) +
                                   "' is not a duration such as PT12H, P1D, P1DT2H30M, PT0.5S, 250ms, 30s, 5m, 2h or 3d");
+}
+
+Error TooLong(std::string_view text) {
+    return Error::InvalidArgument("'" + std::string(text) + "' is longer than the 100 years a duration may be");
 }
 
 }  // namespace
@@ -74,6 +85,9 @@ Result<TimePoint> ParseIso8601(std::string_view s) {
     std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
                                     std::chrono::day{static_cast<unsigned>(day)}};
     if (!ymd.ok()) return Fail(BadTime(s));
+    if (year < kFirstYear || year > kLastYear)
+        return Fail(Error::InvalidArgument("'" + std::string(s) + "' is outside the years " + std::to_string(kFirstYear) +
+                                           " to " + std::to_string(kLastYear) + " that cardsim represents"));
     TimePoint t = std::chrono::sys_days{ymd};
     if (pos == s.size()) return t;
     int hh, mm, ss;
@@ -131,6 +145,7 @@ Result<Duration> ParseDuration(std::string_view s) {
         else if (unit == "h") nanos_per = 3600e9;
         else if (unit == "d") nanos_per = 86400e9;
         else return Fail(BadDuration(s));
+        if (!(amount * nanos_per <= kMaxDurationNanos)) return Fail(TooLong(s));
         return Duration{static_cast<std::int64_t>(amount * nanos_per + 0.5)};
     }
     std::size_t pos = 1;
@@ -164,6 +179,7 @@ Result<Duration> ParseDuration(std::string_view s) {
         any = true;
     }
     if (!any) return Fail(BadDuration(s));
+    if (!(total_seconds * 1e9 <= kMaxDurationNanos)) return Fail(TooLong(s));
     return Duration{static_cast<std::int64_t>(total_seconds * 1e9 + 0.5)};
 }
 

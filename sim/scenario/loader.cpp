@@ -369,7 +369,8 @@ Result<Scenario> ParseScenario(const std::string& file, const std::string& text)
     Json j;
     try {
         j = Json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, and out_of_range for a number beyond a double (1e500).
         return Fail(cx.Top(std::string("not valid JSON: ") + e.what()));
     }
     if (!j.is_object()) return Fail(cx.Top("a scenario must be a JSON object"));

@@ -1,7 +1,7 @@
 // libFuzzer target: the load-profile loader of sim/scenario/load (scenarios/load/*.json: rate
 // curves, thresholds, durations). Parses the input as JSON and validates it as a profile; for a
 // valid one samples every flow's rate and, where it stays modest, computes a second of arrivals.
-// (The scenario-file loader is not written yet; it gets a target when it exists.)
+// (Scenario files have their own target, fuzz_scenario_loader.)
 #include <cstdint>
 #include <set>
 #include <string>

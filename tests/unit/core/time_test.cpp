@@ -32,6 +32,17 @@ TEST(Iso8601, RejectsGarbageAndImpossibleDates) {
     EXPECT_FALSE(ParseIso8601("2027-01-01T00:00:00").ok());  // no zone: ambiguous
 }
 
+TEST(Iso8601, YearsBeyondWhatATimePointHoldsAreRejectedNotOverflowed) {
+    // Found by fuzz_scenario_loader: "start": "9822-01-04T00:00:00Z" overflowed the nanosecond count.
+    auto far = ParseIso8601("9822-01-04T00:00:00Z");
+    ASSERT_FALSE(far.ok());
+    EXPECT_NE(far.error().message.find("outside the years 1678 to 2261"), std::string::npos);
+    EXPECT_FALSE(ParseIso8601("0001-01-01").ok());
+    EXPECT_FALSE(ParseIso8601("2262-01-01T00:00:00Z").ok());
+    EXPECT_EQ(FormatIso8601(ParseIso8601("2261-12-31T23:59:59+09:00").value()), "2261-12-31T14:59:59Z");
+    EXPECT_EQ(FormatIso8601(ParseIso8601("1678-01-01T00:00:00Z").value()), "1678-01-01T00:00:00Z");
+}
+
 TEST(Duration, ParsesIso8601Forms) {
     EXPECT_EQ(ParseDuration("PT12H").value(), 12h);
     EXPECT_EQ(ParseDuration("P1D").value(), 24h);
@@ -55,6 +66,15 @@ TEST(Duration, RejectsMonthsYearsAndGarbage) {
     EXPECT_FALSE(ParseDuration("12").ok());
     EXPECT_FALSE(ParseDuration("soon").ok());
     EXPECT_FALSE(ParseDuration("").ok());
+}
+
+TEST(Duration, LongerThanAHundredYearsIsRejectedNotOverflowed) {
+    EXPECT_EQ(ParseDuration("P36500D").value(), 36500 * 24h);
+    EXPECT_FALSE(ParseDuration("P36600D").ok());
+    EXPECT_FALSE(ParseDuration("99999999999999999999d").ok());
+    auto huge = ParseDuration("P9999999999999W");
+    ASSERT_FALSE(huge.ok());
+    EXPECT_NE(huge.error().message.find("longer than the 100 years"), std::string::npos);
 }
 
 }  // namespace

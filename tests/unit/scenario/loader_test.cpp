@@ -78,6 +78,23 @@ TEST(ScenarioLoader, ErrorsNameTheFileTheStepAndTheField) {
     EXPECT_NE(LoadError(R"({"steps": []})").find("non-empty"), std::string::npos);
 }
 
+TEST(ScenarioLoader, TimesAndDurationsBeyondWhatTheClockHoldsAreErrors) {
+    // Found by fuzz_scenario_loader (tests/fuzz/corpus/fuzz_scenario_loader/crash-start-year-9822):
+    // the start time overflowed the clock's nanosecond count instead of being refused.
+    EXPECT_NE(LoadError(R"({"start": "9822-01-04T00:00:00Z", "steps": [{"set": {"a": 1}}]})")
+                  .find("scenarios/x.json: \"start\": '9822-01-04T00:00:00Z' is outside the years 1678 to 2261"),
+              std::string::npos);
+    EXPECT_NE(LoadError(R"({"steps": [{"advance": {"by": "P99999999999999D"}}]})").find("longer than the 100 years"),
+              std::string::npos);
+}
+
+TEST(ScenarioLoader, ANumberBeyondADoubleIsInvalidJsonNotAnEscapedException) {
+    // Found by fuzz_scenario_loader (corpus crash-number-1e500): nlohmann throws out_of_range, not
+    // parse_error, for it, and the loader let that escape.
+    EXPECT_NE(LoadError(R"({"steps": [{"set": {"amount": 1e500}}]})").find("scenarios/x.json: not valid JSON: "),
+              std::string::npos);
+}
+
 TEST(ScenarioActors, SeededPeopleWithTheWeightedMagicNames) {
     ActorSet set;
     set.name = "members";
