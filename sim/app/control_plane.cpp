@@ -27,6 +27,12 @@ void ControlPlane::AddRoutesTo(core::Router& router) {
     small_body.max_body_bytes = 64 * 1024;
     router.Add("POST", "/_sim/clock", core::FromSync([this](const Request& r) { return PostClock(r); }), small_body);
     router.Add("POST", "/_sim/reset", core::FromSync([this](const Request&) { return Reset(); }), small_body);
+    router.Add("GET", "/_sim/spans", core::FromSync([this](const Request&) { return Spans(); }));
+    router.Add("DELETE", "/_sim/spans", core::FromSync([this](const Request&) {
+                   metrics_.Spans().Reset();
+                   return Response::Json(200, {{"reset", "spans"}});
+               }));
+    router.Add("GET", "/_sim/traces", core::FromSync([this](const Request& r) { return Trace(r); }));
 }
 
 nlohmann::json ControlPlane::ClockJson() const {
@@ -45,6 +51,48 @@ Response ControlPlane::Health() const {
 
 Response ControlPlane::Metrics() const {
     return Response::Text(200, metrics_.RenderPrometheus(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+Response ControlPlane::Spans() const {
+    const auto& spans = metrics_.Spans();
+    nlohmann::json hops = nlohmann::json::object();
+    for (const auto& [hop, h] : spans.Hops())
+        hops[hop] = {{"count", h.Count()},
+                     {"p50_ns", h.Percentile(50).count()},
+                     {"p90_ns", h.Percentile(90).count()},
+                     {"p99_ns", h.Percentile(99).count()},
+                     {"max_ns", h.Max().count()},
+                     {"sum_ns", h.Sum().count()},
+                     {"histogram", h.ToJson()}};
+    return Response::Json(200, {{"clock", ClockJson()},
+                                {"recorded", spans.Recorded()},
+                                {"dropped", spans.Dropped()},
+                                {"hops", std::move(hops)}});
+}
+
+Response ControlPlane::Trace(const Request& request) const {
+    auto id = request.QueryParam("trace_id");
+    if (auto hop = request.QueryParam("hop"); hop && !hop->empty() && !id) {
+        // Which traces went through a hop lately (to pick one and ask for all its spans).
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& s : metrics_.Spans().RecentOf(*hop, 100))
+            out.push_back({{"trace_id", s.trace_id},
+                           {"hop", s.hop},
+                           {"start", core::FormatIso8601(s.start)},
+                           {"duration_ns", (s.end - s.start).count()}});
+        return Response::Json(200, {{"hop", *hop}, {"spans", std::move(out)}});
+    }
+    if (!id || id->empty())
+        return Response::Problem(400, "Bad Request",
+                                 "trace_id or hop is required: GET /_sim/traces?trace_id=ID or ?hop=NAME");
+    auto spans = metrics_.Spans().SpansOf(*id);
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& s : spans)
+        out.push_back({{"hop", s.hop},
+                       {"start", core::FormatIso8601(s.start)},
+                       {"offset_ns", (s.start - spans.front().start).count()},
+                       {"duration_ns", (s.end - s.start).count()}});
+    return Response::Json(200, {{"trace_id", *id}, {"spans", std::move(out)}});
 }
 
 Response ControlPlane::GetClock() const { return Response::Json(200, ClockJson()); }

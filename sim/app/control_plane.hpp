@@ -7,6 +7,11 @@
 //                    | {"step":{"until":"2027-01-01T00:05:00Z"}}  fire the next timer due by then
 //                      (or move there when none is): {"now","previous","fired":bool}
 //   POST /_sim/reset                              wipe all state, keep configuration
+//   GET  /_sim/spans                              per-hop latency summaries and histograms of the
+//                                                 server-side trace spans (sim/metrics/spans.hpp)
+//   DELETE /_sim/spans                            forget the spans (a load run's measured part starts)
+//   GET  /_sim/traces?trace_id=ID                 the recent spans of one trace, by start time
+//   GET  /_sim/traces?hop=NAME                    the latest spans of one hop (newest first, 100)
 
 #include <functional>
 #include <string>
@@ -45,6 +50,8 @@ public:
     core::Response GetClock() const;
     core::Response PostClock(const core::Request& request);
     core::Response Reset();
+    core::Response Spans() const;
+    core::Response Trace(const core::Request& request) const;
 
 private:
     nlohmann::json ClockJson() const;

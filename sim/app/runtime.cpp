@@ -30,6 +30,18 @@ const store::Migration kRuntimeMigrations[] = {
     {2, "CREATE TABLE starts (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL)"},
 };
 
+/// The span name of a request on `listener`: "aws AmazonSQS.SendMessage" for an AWS JSON call,
+/// else "<listener> <METHOD> <route pattern>" ("platform GET /app/v1/statements/{month}"); "" for
+/// the control plane, which is not a hop of any path.
+std::string HopOf(std::string_view listener, const core::Router& router, const core::Request& request) {
+    std::string_view path = request.Path();
+    if (path.starts_with("/_sim/") || path.starts_with("/_localstack/")) return {};
+    std::string hop(listener);
+    if (auto target = request.headers.Get("X-Amz-Target"); target && !target->empty()) return hop + " " + std::string(*target);
+    std::string route = router.RouteFor(request);
+    return hop + " " + request.method + " " + (route.empty() ? std::string("unmatched") : route);
+}
+
 }  // namespace
 
 Runtime::Runtime(const ServeOptions& options)
@@ -147,15 +159,29 @@ void Runtime::BuildRouters() {
         [this] { SaveClock(); });
     control_->AddResetHook({"metrics", [this] { metrics_.Reset(); }});
 
-    for (core::Router* router : {&aws_router_, &platform_router_, &fakes_router_}) {
+    const std::pair<const char*, core::Router*> listeners[] = {
+        {"aws", &aws_router_}, {"platform", &platform_router_}, {"fakes", &fakes_router_}};
+    for (const auto& [listener, router] : listeners) {
         // Every request gets a trace id (echoed on the reply), and replies wait for the group
         // commit of the writes made while handling them: nothing is acknowledged before it is durable.
-        router->Use([this](core::Request& request, core::Respond& respond) {
+        // Each request is a span of its listener and route (from the request to the committed
+        // reply), and a reply that waits for a commit also a "store.commit_wait" span (DESIGN
+        // "Observability"; docs/load.md, "Server-side hops").
+        router->Use([this, name = listener, r = router](core::Request& request, core::Respond& respond) {
             std::string trace = core::EnsureTraceId(request, ids_);
-            respond = [this, trace, inner = std::move(respond)](core::Response response) {
+            std::string hop = HopOf(name, *r, request);
+            respond = [this, trace, hop = std::move(hop), start = clock_->Now(),
+                       inner = std::move(respond)](core::Response response) {
                 response.headers.Set(core::kTraceHeader, trace);
+                const bool waits = group_commit_->BatchOpen();
+                const core::TimePoint answered = clock_->Now();
                 group_commit_->AfterCommit(
-                    [inner, response = std::move(response)](bool committed) mutable {
+                    [this, inner, trace, hop, start, waits, answered, response = std::move(response)](bool committed) mutable {
+                        if (!hop.empty()) {
+                            auto now = clock_->Now();
+                            metrics_.Spans().Record(trace, hop, start, now);
+                            if (waits) metrics_.Spans().Record(trace, "store.commit_wait", answered, now);
+                        }
                         if (!committed)
                             response = core::Response::Problem(500, "Internal Server Error",
                                                                "the state change could not be made durable");
@@ -252,6 +278,11 @@ void Runtime::InstallSqs() {
     sqs_engine_ = std::make_unique<aws::sqs::SqsEngine>(*clock_, *sqs_db_, *group_commit_, eo);
     std::uint64_t max_body = options_.sqs_limits == "relaxed" ? std::max<std::uint64_t>(options_.max_body_bytes, 80ull << 20)
                                                              : options_.max_body_bytes;
+    // Queue dwell (send -> first receive) is a hop of the paths that go through a queue.
+    sqs_engine_->SetReceiveListener([this](const std::string& queue, std::string_view trace, core::TimePoint sent,
+                                           core::TimePoint received) {
+        metrics_.Spans().Record(trace, "sqs.dwell " + queue, sent, received);
+    });
     sqs_api_ = std::make_unique<aws::sqs::SqsApi>(*sqs_engine_, options_.seed ^ 0x5351535f415049ull, max_body);
     sqs_api_->Install(aws_router_);
     control_->AddResetHook({"sqs", [this] { sqs_engine_->Reset(); }});

@@ -15,6 +15,25 @@ using AwsJson = aws::lambda::Json;
 
 aws::lambda::FunctionError ToAws(const platform::FunctionFailure& f) { return {f.error, f.cause}; }
 
+/// The trace id an invocation carries: its first SQS record's "trace_id" message attribute (or
+/// AWSTraceHeader), else a top-level "trace_id" field (direct invocations, batch task parameters).
+/// A batch of records from several traces is one span, filed under the first record's trace.
+std::string TraceOfEvent(const AwsJson& event) {
+    if (!event.is_object()) return {};
+    if (auto records = event.find("Records"); records != event.end() && records->is_array() && !records->empty()) {
+        const AwsJson& first = records->front();
+        if (!first.is_object()) return {};
+        if (auto attrs = first.find("messageAttributes"); attrs != first.end() && attrs->is_object())
+            if (auto t = attrs->find("trace_id"); t != attrs->end() && t->is_object())
+                if (auto v = t->find("stringValue"); v != t->end() && v->is_string()) return v->get<std::string>();
+        if (auto attrs = first.find("attributes"); attrs != first.end() && attrs->is_object())
+            if (auto t = attrs->find("AWSTraceHeader"); t != attrs->end() && t->is_string()) return t->get<std::string>();
+        return {};
+    }
+    if (auto t = event.find("trace_id"); t != event.end() && t->is_string()) return t->get<std::string>();
+    return {};
+}
+
 }  // namespace
 
 void Runtime::InstallPlatform() {
@@ -51,23 +70,22 @@ void Runtime::InstallPlatform() {
     for (core::Router* router : {&platform_router_, &fakes_router_}) platform_->AddControlRoutes(*router);  // 4566: BuildRouters
 
     // Functions go into the one function registry, batch tasks into Step Functions' registry.
+    // Each invocation is a span "function <name>" / "sfn.task <family>" (DESIGN "Observability"):
+    // from the call to its callback, whatever invoked it (event source mapping, rule, Invoke, state).
+    auto traced = [this](std::string hop, auto fn) {
+        return [this, hop = std::move(hop), fn](const AwsJson& event, auto done) {
+            auto start = clock_->Now();
+            fn(platform::Json(event), [this, hop, start, trace = TraceOfEvent(event),
+                                       done = std::move(done)](platform::FunctionResult r) {
+                metrics_.Spans().Record(trace, hop, start, clock_->Now());
+                if (r) return done(AwsJson(*r));
+                done(core::Fail(ToAws(r.error())));
+            });
+        };
+    };
     auto functions = platform_->Functions();
-    for (auto& [name, fn] : functions) {
-        sfn_functions_.Register(name, [fn](const AwsJson& event, aws::lambda::FunctionCallback done) {
-            fn(platform::Json(event), [done = std::move(done)](platform::FunctionResult r) {
-                if (r) return done(AwsJson(*r));
-                done(core::Fail(ToAws(r.error())));
-            });
-        });
-    }
-    for (auto& [family, task] : platform_->BatchTasks()) {
-        sfn_batch_tasks_.Register(family, [task](const AwsJson& params, aws::sfn::engine::TaskCallback done) {
-            task(platform::Json(params), [done = std::move(done)](platform::FunctionResult r) {
-                if (r) return done(AwsJson(*r));
-                done(core::Fail(ToAws(r.error())));
-            });
-        });
-    }
+    for (auto& [name, fn] : functions) sfn_functions_.Register(name, traced("function " + name, fn));
+    for (auto& [family, task] : platform_->BatchTasks()) sfn_batch_tasks_.Register(family, traced("sfn.task " + family, task));
 
     // The declared resources, checked, then created before the first request is served.
     if (options_.platform_infra.empty()) {

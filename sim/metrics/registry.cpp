@@ -195,6 +195,7 @@ void Registry::Reset() {
         for (auto& [labels, counter] : family.counters) counter.Reset();
         for (auto& [labels, histogram] : family.histograms) histogram.Reset();
     }
+    spans_.Reset();
 }
 
 }  // namespace sim::metrics

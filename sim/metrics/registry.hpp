@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/metrics/histogram.hpp"
+#include "sim/metrics/spans.hpp"
 
 namespace sim::metrics {
 
@@ -52,7 +53,11 @@ public:
     /// `_count`. Label values escape `\`, `"` and newline; help text escapes `\` and newline.
     std::string RenderPrometheus() const;
 
-    /// Zeroes every counter and histogram; families, series and references stay.
+    /// The process's trace spans (per-hop histograms and recent spans; sim/metrics/spans.hpp).
+    SpanRecorder& Spans() { return spans_; }
+    const SpanRecorder& Spans() const { return spans_; }
+
+    /// Zeroes every counter and histogram and forgets every span; families, series and references stay.
     void Reset();
 
 private:
@@ -68,6 +73,7 @@ private:
     Family& FamilyFor(std::string name, Type type, std::string help);
 
     std::map<std::string, Family> families_;
+    SpanRecorder spans_;
 };
 
 /// Prometheus float text, as the Go client writes it: "+Inf", "0.001", "1e-06", "3600".

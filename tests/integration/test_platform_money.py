@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cardsim_process import CardsimProcess
@@ -175,6 +176,41 @@ class CardUse(MoneyCase):
         self.assertEqual(status, 200)
         self.assertEqual(card["last4"], m["last4"])
         self.assertNotIn(m["pan"], json.dumps(card))
+
+    def test_card_use_is_one_trace_from_the_poll_to_the_push_gateway(self):
+        m = self.api.member_with_card(device="apns-trace-1")
+        status, _ = self.api.call("DELETE", "/_sim/spans", listener="aws")
+        self.assertEqual(status, 200)
+        self.api.authorize(m["pan"], 990)
+        self.api.advance("PT61S")
+        self.assertEqual(len(self.api.deliveries("apns-trace-1")), 1)
+        status, recent = self.api.call("GET", "/_sim/traces?hop=" + urllib.parse.quote("function platform-notify"),
+                                       listener="aws")
+        self.assertEqual(status, 200, recent)
+        self.assertEqual(len(recent["spans"]), 1, recent)
+        trace = recent["spans"][0]["trace_id"]
+        self.assertRegex(trace, "^[0-9a-f]{32}$")
+        status, t = self.api.call("GET", "/_sim/traces?trace_id=" + trace, listener="fakes")  # any port
+        self.assertEqual(status, 200, t)
+        hops = [s["hop"] for s in t["spans"]]
+        chain = ["fakes GET /payment/v1/authorizations", "payment.record", "aws AmazonSQS.SendMessage",
+                 "sqs.dwell platform-notifications", "function platform-notify", "fakes POST /push/v1/send"]
+        for hop in chain:
+            self.assertEqual(hops.count(hop), 1, (hop, hops))
+        starts = {s["hop"]: s["offset_ns"] for s in t["spans"]}
+        self.assertEqual(sorted(chain, key=lambda h: (starts[h], chain.index(h))), chain,
+                         "the hops start in path order (equal virtual times allowed)")
+        self.assertEqual(t["spans"][0]["offset_ns"], 0)
+        # The authorization itself is its own trace (the processor knows nothing of the poll).
+        self.assertNotIn("fakes POST /payment/simulate/authorizations", hops)
+        status, spans = self.api.call("GET", "/_sim/spans", listener="platform")
+        self.assertEqual(status, 200)
+        for hop in chain + ["fakes POST /payment/simulate/authorizations", "store.commit_wait"]:
+            self.assertGreaterEqual(spans["hops"][hop]["count"], 1, hop)
+        self.assertEqual(spans["hops"]["function platform-notify"]["count"], 1)
+        self.assertEqual(spans["hops"]["function platform-notify"]["histogram"]["count"], 1)
+        status, bad = self.api.call("GET", "/_sim/traces", listener="aws")
+        self.assertEqual(status, 400, bad)
 
     def test_decline_for_insufficient_credit_is_notified_and_holds_nothing(self):
         m = self.api.member_with_card(limit=10000, device="apns-decl-1")

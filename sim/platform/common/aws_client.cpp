@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "sim/core/trace.hpp"
+
 namespace sim::platform {
 
 namespace {
@@ -69,10 +71,11 @@ AwsError AwsClient::ErrorOf(const core::Response& r) {
 }
 
 void AwsClient::CallJson(const std::string& target, const std::string& content_type, const Json& body,
-                         AwsCallback<Json> done) {
+                         AwsCallback<Json> done, const std::string& trace_id) {
     core::Request req;
     req.method = "POST";
     req.target = "/";
+    if (!trace_id.empty()) req.headers.Set(core::kTraceHeader, trace_id);
     req.headers.Set("X-Amz-Target", target);
     req.headers.Set("Content-Type", content_type);
     req.body = body.dump();
@@ -135,10 +138,12 @@ void AwsClient::SendMessage(const std::string& queue_url, const std::string& bod
         for (const auto& [k, v] : attributes) attrs[k] = {{"DataType", "String"}, {"StringValue", v}};
         req["MessageAttributes"] = std::move(attrs);
     }
+    // The trace attribute is also the request's trace, so the send is a span of the same trace.
+    auto trace = attributes.find("trace_id");
     CallJson("AmazonSQS.SendMessage", kJson10, req, [done = std::move(done)](AwsResult<Json> r) {
         if (!r) return done(core::Fail(r.error()));
         done(r->value("MessageId", std::string{}));
-    });
+    }, trace == attributes.end() ? std::string() : trace->second);
 }
 
 void AwsClient::ReceiveMessage(const std::string& queue_url, int max_messages, int wait_seconds,

@@ -110,8 +110,9 @@ public:
     void ListEventSourceMappings(const std::string& function_name, AwsCallback<Json> done);
 
     /// One JSON-protocol call (`target` = "AmazonSQS.SendMessage", …); the parsed response body.
+    /// `trace_id`, when set, travels as the trace header.
     void CallJson(const std::string& target, const std::string& content_type, const Json& body,
-                  AwsCallback<Json> done);
+                  AwsCallback<Json> done, const std::string& trace_id = "");
 
 private:
     void Send(core::Request request, std::function<void(const core::Response&)> done);

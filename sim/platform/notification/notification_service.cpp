@@ -134,13 +134,18 @@ void NotificationService::HandleRecord(const std::shared_ptr<Batch>& batch, cons
         st.Reset();
     }
     Json payload = {{"title", rendered->title}, {"body", rendered->body}, {"data", rendered->data}};
-    for (auto& token : tokens) Push(batch, message_id, dedup_key, token, payload);
+    // The trace of the request that queued this notification (SQS message attribute "trace_id").
+    std::string trace;
+    if (const Json attrs = record.value("messageAttributes", Json::object()); attrs.is_object())
+        if (const Json t = attrs.value("trace_id", Json::object()); t.is_object()) trace = t.value("stringValue", std::string());
+    for (auto& token : tokens) Push(batch, message_id, dedup_key, token, payload, trace);
 }
 
 void NotificationService::Push(const std::shared_ptr<Batch>& batch, std::string message_id, std::string dedup_key,
-                               std::string token, Json payload) {
+                               std::string token, Json payload, const std::string& trace_id) {
     external::ExternalCall call;
     call.path = "/push/v1/send";
+    call.trace_id = trace_id;
     payload["token"] = token;
     call.body = payload;
     call.operation = "send";

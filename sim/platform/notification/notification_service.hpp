@@ -40,8 +40,9 @@ private:
     struct Batch;
     void Notify(const Json& event, FunctionDone done);
     void HandleRecord(const std::shared_ptr<Batch>& batch, const Json& record);
+    /// `trace_id`: the message's trace (its "trace_id" attribute), carried on to the push gateway.
     void Push(const std::shared_ptr<Batch>& batch, std::string message_id, std::string dedup_key, std::string token,
-              Json payload);
+              Json payload, const std::string& trace_id);
     void CheckInvariants(InvariantReport& report);
 
     core::Response RegisterDevice(const core::Request& r);

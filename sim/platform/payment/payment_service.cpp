@@ -42,6 +42,8 @@ const store::Migration kMigrations[] = {
      " repayment_id TEXT PRIMARY KEY, card_id TEXT NOT NULL, amount INTEGER NOT NULL, applied_at TEXT NOT NULL);"
      "CREATE TABLE poll_state (id INTEGER PRIMARY KEY CHECK (id = 1), cursor TEXT NOT NULL);"
      "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, created_at TEXT NOT NULL);"},
+    // The trace of the poll that recorded the event travels with the notification request.
+    {2, "ALTER TABLE outbox ADD COLUMN trace_id TEXT NOT NULL DEFAULT ''"},
 };
 
 const std::vector<std::string> kNetworks = {"VISA", "JCB", "MASTERCARD"};
@@ -72,7 +74,8 @@ constexpr const char* kCardColumns =
 PaymentService::PaymentService(PlatformContext& ctx)
     : ctx_(ctx),
       db_(std::make_unique<ServiceDb>("payment", ctx.options.data_dir, ctx.group, kMigrations)),
-      ids_(ctx.options.seed ^ 0x5041594d454e54ull ^ (db_->Boots() * 0x9e3779b97f4a7c15ull)) {
+      ids_(ctx.options.seed ^ 0x5041594d454e54ull ^ (db_->Boots() * 0x9e3779b97f4a7c15ull)),
+      trace_ids_(ctx.options.seed ^ 0x5041595f54524345ull ^ (db_->Boots() * 0x9e3779b97f4a7c15ull)) {
     ctx_.invariants.Add("payment", [this](InvariantReport& report) { CheckInvariants(report); });
 }
 
@@ -138,8 +141,12 @@ void PaymentService::Poll() {
     call.path = "/payment/v1/authorizations?limit=100" + (cursor.empty() ? std::string() : "&after=" + cursor);
     call.operation = "poll_authorizations";
     call.retry = false;  // the next poll is the retry
+    // One trace per poll: the feed request, the recording, the notification requests it queues,
+    // their dwell in SQS, platform-notify and the push gateway (docs/load.md, "Server-side hops").
+    std::string trace = trace_ids_.TraceId();
+    call.trace_id = trace;
     const std::uint64_t generation = generation_;
-    ctx_.external.Call("payment-processor", std::move(call), [this, generation](external::ExternalResult result) {
+    ctx_.external.Call("payment-processor", std::move(call), [this, generation, trace](external::ExternalResult result) {
         if (generation != generation_) return;
         polling_ = false;
         if (!result) {
@@ -153,8 +160,9 @@ void PaymentService::Poll() {
             SchedulePoll();
             return;
         }
+        const core::TimePoint answered = ctx_.clock.Now();
         auto scope = db_->Write();
-        for (const Json& item : body["items"]) RecordEvent(item);
+        for (const Json& item : body["items"]) RecordEvent(item, trace);
         if (body.contains("next_cursor") && body["next_cursor"].is_string()) {
             db_->db()
                 .Prepare("INSERT INTO poll_state (id, cursor) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET cursor = ?1")
@@ -162,6 +170,10 @@ void PaymentService::Poll() {
                 .Execute();
         }
         scope.Commit();
+        if (!body["items"].empty())  // span "payment.record": the page recorded and committed
+            ctx_.group.AfterCommit([this, trace, answered](bool) {
+                ctx_.metrics.Spans().Record(trace, "payment.record", answered, ctx_.clock.Now());
+            });
         FlushOutbox();
         if (body.value("has_more", false) && !body["items"].empty()) {
             ctx_.loop.Post([this, generation] {
@@ -173,7 +185,7 @@ void PaymentService::Poll() {
     });
 }
 
-void PaymentService::RecordEvent(const Json& item) {
+void PaymentService::RecordEvent(const Json& item, const std::string& trace_id) {
     if (!item.is_object() || !item.contains("event_id") || !item["event_id"].is_string()) return;
     const std::string event_id = item["event_id"].get<std::string>();
     {
@@ -284,23 +296,33 @@ void PaymentService::RecordEvent(const Json& item) {
                           {"authorization_id", e.authorization_id},
                           {"response_code", auth.value("response_code", std::string())}}},
                         {"dedup_key", event_id}};
-        db_->db().Prepare("INSERT INTO outbox (body, created_at) VALUES (?1, ?2)").BindAll(request.dump(), now).Execute();
+        db_->db()
+            .Prepare("INSERT INTO outbox (body, created_at, trace_id) VALUES (?1, ?2, ?3)")
+            .BindAll(request.dump(), now, trace_id)
+            .Execute();
     }
 }
 
 void PaymentService::FlushOutbox() {
     auto url = ctx_.queue_urls.find("platform-notifications");
     if (url == ctx_.queue_urls.end() || url->second.empty()) return;
-    std::vector<std::pair<std::int64_t, std::string>> rows;
+    struct Row {
+        std::int64_t id;
+        std::string body;
+        std::string trace_id;
+    };
+    std::vector<Row> rows;
     {
-        auto& st = db_->db().Prepare("SELECT id, body FROM outbox ORDER BY id LIMIT 100");
-        while (st.Step()) rows.emplace_back(st.Int64(0), st.Text(1));
+        auto& st = db_->db().Prepare("SELECT id, body, trace_id FROM outbox ORDER BY id LIMIT 100");
+        while (st.Step()) rows.push_back({st.Int64(0), st.Text(1), st.Text(2)});
         st.Reset();
     }
     const std::uint64_t generation = generation_;
-    for (auto& [id, body] : rows) {
+    for (auto& [id, body, trace_id] : rows) {
         if (!outbox_in_flight_.insert(id).second) continue;
-        ctx_.aws.SendMessage(url->second, body, {}, [this, id = id, generation](AwsResult<std::string> sent) {
+        std::map<std::string, std::string> attributes;
+        if (!trace_id.empty()) attributes["trace_id"] = trace_id;
+        ctx_.aws.SendMessage(url->second, body, attributes, [this, id = id, generation](AwsResult<std::string> sent) {
             if (generation != generation_) return;
             outbox_in_flight_.erase(id);
             if (!sent) {

@@ -50,7 +50,8 @@ private:
     struct CardRow;
     void SchedulePoll();
     void Poll();
-    void RecordEvent(const Json& item);
+    /// `trace_id`: the poll's trace, carried on by the notification request (outbox -> SQS attribute).
+    void RecordEvent(const Json& item, const std::string& trace_id);
     void FlushOutbox();
     void CheckInvariants(InvariantReport& report);
 
@@ -70,6 +71,7 @@ private:
     PlatformContext& ctx_;
     std::unique_ptr<ServiceDb> db_;
     core::IdGenerator ids_;
+    core::IdGenerator trace_ids_;  ///< one trace per poll (apart from ids_, so card ids stay as they were)
     clock::TimerId poll_timer_ = 0;
     bool polling_ = false;
     bool started_ = false;

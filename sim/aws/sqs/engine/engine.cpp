@@ -135,6 +135,7 @@ struct SqsEngine::Message {
     std::string message_id;
     std::string body;
     std::int64_t sent_ms = 0;
+    core::TimePoint sent_at{};  ///< sent_ms at clock precision (queue dwell spans); not stored
     std::int64_t visible_ms = 0;
     std::int64_t first_receive_ms = 0;
     std::uint64_t nonce = 0;
@@ -291,6 +292,7 @@ void SqsEngine::Load() {
         m.message_id = ms.Text(2);
         m.body = ms.Text(3);
         m.sent_ms = ms.Int64(4);
+        m.sent_at = core::FromEpochMillis(m.sent_ms);
         m.visible_ms = ms.Int64(5);
         m.receive_count = static_cast<std::uint32_t>(ms.Int64(6));
         m.first_receive_ms = ms.Int64(7);
@@ -1042,6 +1044,7 @@ SendResult SqsEngine::DoSend(Tx& tx, Queue& q, const SendRequest& req) {
     m->message_id = ids_.Uuid();
     m->body = req.body;
     m->sent_ms = now;
+    m->sent_at = clock_.Now();
     int delay = req.delay_seconds.value_or(q.delay_s);
     if (q.fifo) delay = q.delay_s;
     m->visible_ms = now + static_cast<std::int64_t>(delay) * 1000;
@@ -1181,6 +1184,15 @@ ReceivedMessage SqsEngine::MakeReceived(const Queue& q, const Message& m, const 
     return out;
 }
 
+std::string_view SqsEngine::TraceOf(const Message& m) {
+    if (!m.extra) return {};
+    if (auto it = m.extra->attributes.find("trace_id"); it != m.extra->attributes.end() && !it->second.is_binary)
+        return it->second.text;
+    if (auto it = m.extra->system_attributes.find("AWSTraceHeader"); it != m.extra->system_attributes.end())
+        return it->second.text;
+    return {};
+}
+
 std::vector<ReceivedMessage> SqsEngine::Collect(Tx& tx, Queue& q, const ReceiveRequest& request) {
     std::vector<ReceivedMessage> out;
     std::int64_t now = NowMs();
@@ -1195,6 +1207,7 @@ std::vector<ReceivedMessage> SqsEngine::Collect(Tx& tx, Queue& q, const ReceiveR
         }
         m.receive_count++;
         if (m.first_receive_ms == 0) m.first_receive_ms = now;
+        if (m.receive_count == 1 && receive_listener_) receive_listener_(q.name, TraceOf(m), m.sent_at, clock_.Now());
         m.nonce = ids_.random().NextU64() | 1;
         if (vt > 0) {
             MakePending(q, m, now + static_cast<std::int64_t>(vt) * 1000);
@@ -1489,6 +1502,7 @@ void SqsEngine::MoveToQueue(Tx& tx, Queue& from, std::uint64_t seq, Queue& to, b
     m->message_id = src.message_id;
     m->body = std::move(src.body);
     m->sent_ms = src.sent_ms;
+    m->sent_at = src.sent_at;
     m->receive_count = src.receive_count;
     m->first_receive_ms = src.first_receive_ms;
     m->extra = std::move(src.extra);

@@ -111,6 +111,14 @@ public:
     /// receive at once instead of polling. It runs synchronously at the end of an engine call:
     /// it must not call the engine itself (post to the loop instead).
     void SetAvailabilityListener(std::function<void(const std::string& queue)> listener);
+    /// Queue dwell of traced work (DESIGN "Observability"): `listener(queue, trace_id, sent, received)`
+    /// runs for every message at its first receive (redeliveries are not dwell). `trace_id` is the
+    /// message's String attribute "trace_id", else its AWSTraceHeader system attribute, else empty;
+    /// `sent` is the clock time of SendMessage (a message loaded from disk keeps millisecond
+    /// precision). Runs synchronously inside the receive: it must not call the engine.
+    using ReceiveListener = std::function<void(const std::string& queue, std::string_view trace_id,
+                                               core::TimePoint sent, core::TimePoint received)>;
+    void SetReceiveListener(ReceiveListener listener) { receive_listener_ = std::move(listener); }
     /// Turns notifications for `name` on or off (kQueueDoesNotExist when unknown).
     SqsStatus WatchQueue(const std::string& name, bool watched);
     /// Number of waiting long polls over all queues (tests).
@@ -126,6 +134,9 @@ private:
     struct Queue;
     struct MoveTask;
     class Tx;
+
+    /// The trace id a message carries (see SetReceiveListener).
+    static std::string_view TraceOf(const Message& m);
 
     Queue* Find(const std::string& name) const;
     Queue* FindById(std::int64_t id) const;
@@ -176,6 +187,7 @@ private:
     std::uint64_t next_waiter_id_ = 1;
     std::vector<std::unique_ptr<MoveTask>> move_tasks_;
     std::function<void(const std::string& queue)> availability_listener_;
+    ReceiveListener receive_listener_;
 };
 
 }  // namespace sim::aws::sqs

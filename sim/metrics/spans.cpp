@@ -1,0 +1,60 @@
+#include "sim/metrics/spans.hpp"
+
+#include <algorithm>
+
+namespace sim::metrics {
+
+SpanRecorder::SpanRecorder(std::size_t capacity) : ring_(std::max<std::size_t>(capacity, 1)) {}
+
+void SpanRecorder::Record(std::string_view trace_id, std::string_view hop, core::TimePoint start, core::TimePoint end) {
+    auto it = hops_.find(hop);
+    if (it == hops_.end()) {
+        if (hops_.size() >= kMaxHops) {
+            ++dropped_;
+            return;
+        }
+        it = hops_.emplace(std::string(hop), Histogram()).first;
+    }
+    it->second.Record(std::max(end - start, core::TimePoint::duration::zero()));
+    Span& slot = ring_[next_];
+    slot.trace_id.assign(trace_id);
+    slot.hop.assign(hop);
+    slot.start = start;
+    slot.end = std::max(end, start);
+    next_ = (next_ + 1) % ring_.size();
+    ++recorded_;
+}
+
+std::vector<Span> SpanRecorder::SpansOf(std::string_view trace_id) const {
+    std::vector<Span> out;
+    if (trace_id.empty()) return out;
+    // Oldest slot first, so equal start times keep their recording order.
+    for (std::size_t i = 0; i < ring_.size(); ++i) {
+        const Span& s = ring_[(next_ + i) % ring_.size()];
+        if (!s.hop.empty() && s.trace_id == trace_id) out.push_back(s);
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Span& a, const Span& b) { return a.start < b.start; });
+    return out;
+}
+
+std::vector<Span> SpanRecorder::RecentOf(std::string_view hop, std::size_t limit) const {
+    std::vector<Span> out;
+    for (std::size_t i = 1; i <= ring_.size() && out.size() < limit; ++i) {
+        const Span& s = ring_[(next_ + ring_.size() - i) % ring_.size()];
+        if (!s.hop.empty() && s.hop == hop) out.push_back(s);
+    }
+    return out;
+}
+
+void SpanRecorder::Reset() {
+    for (auto& s : ring_) {
+        s.trace_id.clear();
+        s.hop.clear();
+    }
+    next_ = 0;
+    recorded_ = 0;
+    dropped_ = 0;
+    hops_.clear();
+}
+
+}  // namespace sim::metrics
