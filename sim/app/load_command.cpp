@@ -196,14 +196,54 @@ private:
                       << Fixed(std::chrono::duration<double>(profile_.warmup + profile_.duration).count(), 1) << " s (warm-up "
                       << Fixed(std::chrono::duration<double>(profile_.warmup).count(), 1) << " s), shard "
                       << options_.shard_index + 1 << "/" << options_.shard_count << "\n";
-        last_usage_ = ReadProcessUsage();
-        last_sample_ = clock_.Now();
-        driver_->Run([this] {
-            running_ = false;
-            Finish(0);
+        for (const auto& spec : profile_.flows) driver_->Report().Server().paths[spec.name] = load::ServerPath(spec.name);
+        auto start = [this] {
+            last_usage_ = ReadProcessUsage();
+            last_sample_ = clock_.Now();
+            driver_->Run([this] {
+                running_ = false;
+                ReadServerSpans([this] { Finish(0); });
+            });
+            running_ = true;
+            Tick();
+        };
+        // The server-side spans count from the measured part on: forgotten when the warm-up ends
+        // (before the first arrival when there is none).
+        if (profile_.warmup <= core::Duration::zero()) return ResetServerSpans(start);
+        start();
+        clock_.ScheduleAfter(profile_.warmup, [this] { ResetServerSpans([] {}); });
+    }
+
+    /// Whether this process reads the system's spans: always in-process; against a shared --target
+    /// only shard 1 does (every shard would see the same spans, and resets would cut each other's).
+    bool ReadsServerSpans() const { return options_.targets.empty() || options_.shard_index == 0; }
+
+    void ResetServerSpans(std::function<void()> then) {
+        if (!ReadsServerSpans()) return then();
+        client_.Call("aws", "DELETE", "/_sim/spans", nullptr, {}, [then = std::move(then)](load::FlowClient::Reply) { then(); });
+    }
+
+    /// Fills the report's server-side hops from GET /_sim/spans (docs/load.md, "Server-side hops").
+    void ReadServerSpans(std::function<void()> then) {
+        auto& server = driver_->Report().Server();
+        if (!ReadsServerSpans()) {
+            server.note = "read by shard 1 of the target's control plane";
+            return then();
+        }
+        server.source = options_.targets.empty() ? "in-process" : options_.targets.at("aws") + "/_sim/spans";
+        client_.Call("aws", "GET", "/_sim/spans", nullptr, {}, [this, then = std::move(then)](load::FlowClient::Reply r) {
+            auto& read = driver_->Report().Server();
+            if (r.status != 200 || !r.body.is_object() || !r.body.contains("hops") || !r.body["hops"].is_object()) {
+                read.note = "the system's control plane did not answer GET /_sim/spans (HTTP " + std::to_string(r.status) +
+                            "); a cardsim older than the trace spans?";
+                return then();
+            }
+            for (const auto& [hop, summary] : r.body["hops"].items()) {
+                if (!summary.is_object() || !summary.contains("histogram")) continue;
+                if (auto h = metrics::Histogram::FromJson(summary["histogram"])) read.hops[hop] = std::move(h).value();
+            }
+            then();
         });
-        running_ = true;
-        Tick();
     }
 
     void Tick() {

@@ -63,11 +63,28 @@ class LoadTest(unittest.TestCase):
         self.assertEqual(report["flows"]["card_use"]["completed"] + report["flows"]["card_use"]["failed"], 60)
         self.assertGreater(report["flows"]["card_use"]["completed"], 0, r.stderr)
         self.assertTrue(report["samples"], "process samples (CPU, RSS) were taken")
+        # Server-side hops from the system's trace spans over the measured part (docs/load.md).
+        server = report["server"]
+        self.assertEqual(server["source"], "in-process")
+        self.assertEqual(server["paths"]["card_use"][0], "fakes POST /payment/simulate/authorizations")
+        hops = {name: hist_count(h) for name, h in server["hops"].items()}
+        card_use = report["flows"]["card_use"]
+        for hop in ("fakes POST /payment/simulate/authorizations", "sqs.dwell platform-notifications",
+                    "fakes POST /push/v1/send"):
+            # every measured card use went through these hops after the spans were reset
+            self.assertGreaterEqual(hops.get(hop, 0), card_use["completed"], hop)
+        self.assertGreaterEqual(hops["fakes POST /payment/simulate/authorizations"],
+                                card_use["completed"] + card_use["failed"] - card_use["errors_by_kind"].get("timeout", 0))
+        # an invocation takes one message or more; a message is received once before it is done
+        self.assertLessEqual(hops["function platform-notify"], hops["sqs.dwell platform-notifications"])
+        self.assertGreater(hops["function platform-notify"], 0)
+        self.assertIn("server hop", r.stdout)
         with open(html) as f:
             page = f.read()
         self.assertIn("<svg", page)
         self.assertIn("card_use", page)
         self.assertNotIn("<script", page)
+        self.assertIn("Server-side hops of its critical path", page)
         self.assertIn("thresholds:", r.stdout)
 
     def test_two_shards_merge_into_the_whole_schedule(self):
@@ -136,6 +153,9 @@ class LoadTest(unittest.TestCase):
         self.assertEqual(report["flows"]["card_use"]["completed"], 10)
         self.assertEqual(report["flows"]["app_browse"]["completed"], 10)
         self.assertEqual(report["samples"], [], "no process samples of a remote system")
+        # the server-side hops come from the target's control plane
+        self.assertTrue(report["server"]["source"].endswith("/_sim/spans"), report["server"])
+        self.assertGreaterEqual(hist_count(report["server"]["hops"]["function platform-notify"]), 1)
         r = run("load", profile, "--target", "platform=http://127.0.0.1:1")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--target: no URL for aws", r.stderr)

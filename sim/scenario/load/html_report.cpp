@@ -144,21 +144,44 @@ std::string LatencyHistogram(const std::string& flow, const metrics::Histogram& 
     return Chart(flow + ": end-to-end latency distribution", "ms (log scale)", "arrivals", {bins}, true);
 }
 
-std::string HopBreakdown(const std::string& flow, const FlowStats& f) {
+/// A table of hops with count, p50, p99 and bars (p99 light, p50 dark) on one scale.
+std::string HopBreakdown(const std::string& caption, const std::vector<std::pair<std::string, const metrics::Histogram*>>& hops) {
     std::ostringstream out;
     double max_ms = 0;
-    for (const auto& [hop, h] : f.hops) max_ms = std::max(max_ms, ToMs(h.Percentile(99)));
+    for (const auto& [hop, h] : hops) max_ms = std::max(max_ms, ToMs(h->Percentile(99)));
     max_ms = NiceCeil(max_ms);
-    out << "<table class=\"hops\"><tr><th>hop of " << core::EscapeMarkup(flow) << "</th><th>count</th><th>p50 ms</th><th>p99 ms</th><th></th></tr>";
-    for (const auto& [hop, h] : f.hops) {
-        double p50 = ToMs(h.Percentile(50)), p99 = ToMs(h.Percentile(99));
-        out << "<tr><td>" << core::EscapeMarkup(hop) << "</td><td>" << h.Count() << "</td><td>" << Num(p50) << "</td><td>" << Num(p99)
+    out << "<table class=\"hops\"><tr><th>" << core::EscapeMarkup(caption) << "</th><th>count</th><th>p50 ms</th><th>p99 ms</th><th></th></tr>";
+    for (const auto& [hop, h] : hops) {
+        double p50 = ToMs(h->Percentile(50)), p99 = ToMs(h->Percentile(99));
+        out << "<tr><td>" << core::EscapeMarkup(hop) << "</td><td>" << h->Count() << "</td><td>" << Num(p50) << "</td><td>" << Num(p99)
             << "</td><td><svg width=\"300\" height=\"14\"><rect x=\"0\" y=\"2\" height=\"10\" width=\"" << 300 * p99 / max_ms
             << "\" fill=\"#f2b7b7\"/><rect x=\"0\" y=\"2\" height=\"10\" width=\"" << 300 * p50 / max_ms
             << "\" fill=\"#4c78a8\"/></svg></td></tr>";
     }
     out << "</table>";
     return out.str();
+}
+
+/// The slowest flow's hops: as the load generator saw them, then its critical path's server-side
+/// hops from the system's trace spans (or why there are none).
+std::string SlowestPathBreakdown(const LoadReport& report, const std::string& flow) {
+    std::vector<std::pair<std::string, const metrics::Histogram*>> client;
+    for (const auto& [hop, h] : report.Flows().at(flow).hops) client.emplace_back(hop, &h);
+    std::string out = HopBreakdown("hop of " + flow + " (client side)", client);
+    const ServerHops& server = report.Server();
+    std::vector<std::pair<std::string, const metrics::Histogram*>> spans;
+    if (auto path = server.paths.find(flow); path != server.paths.end())
+        for (const auto& hop : path->second)
+            if (auto h = server.hops.find(hop); h != server.hops.end()) spans.emplace_back(hop, &h->second);
+    if (!spans.empty()) {
+        out += "<p>Server-side hops of its critical path, in path order, from the system's trace spans (" +
+               core::EscapeMarkup(server.source) + "):</p>";
+        out += HopBreakdown("server hop of " + flow, spans);
+    } else {
+        out += "<p>Server-side hops: not available" +
+               (server.note.empty() ? std::string(".") : ": " + core::EscapeMarkup(server.note)) + "</p>";
+    }
+    return out;
 }
 
 }  // namespace
@@ -215,7 +238,7 @@ std::string RenderHtmlReport(const LoadReport& report, const std::vector<Thresho
     html << "</table>";
     if (!slowest.empty()) {
         html << "<h2>Where the time goes: hops of the slowest path (" << core::EscapeMarkup(slowest) << ")</h2>";
-        html << HopBreakdown(slowest, report.Flows().at(slowest));
+        html << SlowestPathBreakdown(report, slowest);
     }
     for (const auto& [name, f] : report.Flows()) {
         html << "<h2>" << core::EscapeMarkup(name) << "</h2><div class=\"charts\">";

@@ -223,6 +223,30 @@ private:
 
 }  // namespace
 
+const std::vector<std::string>& ServerPath(const std::string& flow) {
+    static const std::map<std::string, std::vector<std::string>> kPaths = {
+        // authorization at the processor -> platform poll -> payment record -> notification queue
+        // -> platform-notify -> push gateway (one trace from the poll on)
+        {"card_use",
+         {"fakes POST /payment/simulate/authorizations", "fakes GET /payment/v1/authorizations", "payment.record",
+          "aws AmazonSQS.SendMessage", "sqs.dwell platform-notifications", "function platform-notify",
+          "fakes POST /push/v1/send", "store.commit_wait"}},
+        {"app_browse",
+         {"platform GET /app/v1/balance", "platform GET /app/v1/statements", "platform GET /app/v1/authorizations",
+          "store.commit_wait"}},
+        {"atm_repayment",
+         {"platform POST /app/v1/repayments/qr", "fakes POST /atm/simulate/repayments", "platform POST /ext/v1/atm/repayments",
+          "platform GET /internal/payment/cards", "platform POST /internal/payment/cards/{card_id}/repayments",
+          "platform GET /app/v1/repayments", "store.commit_wait"}},
+        {"application",
+         {"platform POST /app/v1/members", "platform POST /app/v1/sessions", "platform POST /app/v1/applications",
+          "fakes POST /ekyc/v1/verifications", "store.commit_wait"}},
+    };
+    static const std::vector<std::string> kNone;
+    auto it = kPaths.find(flow);
+    return it == kPaths.end() ? kNone : it->second;
+}
+
 const std::set<std::string>& KnownFlows() {
     static const std::set<std::string> kFlows = {"card_use", "app_browse", "atm_repayment", "application"};
     return kFlows;

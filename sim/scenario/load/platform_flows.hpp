@@ -28,6 +28,11 @@ namespace sim::scenario::load {
 /// The flow names `cardsim load` implements (for profile validation).
 const std::set<std::string>& KnownFlows();
 
+/// The critical path of a flow as the system's trace-span hop names, in path order (docs/load.md,
+/// "Server-side hops"): front-API routes "<listener> <METHOD> <route>", "sqs.dwell <queue>",
+/// "function <name>", "payment.record", and "store.commit_wait". Empty for an unknown flow.
+const std::vector<std::string>& ServerPath(const std::string& flow);
+
 struct Member {
     std::string member_id;
     std::string email;

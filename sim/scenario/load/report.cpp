@@ -11,6 +11,7 @@ namespace {
 using std::chrono::nanoseconds;
 
 constexpr int kReportVersion = 1;
+constexpr const char* kInProcess = "in-process";
 
 core::Error Bad(const std::string& what) { return core::Error::InvalidArgument("load report: " + what); }
 
@@ -89,6 +90,13 @@ core::Status<> LoadReport::Merge(const LoadReport& other) {
             mine.errors_by_interval[i] += theirs.errors_by_interval[i];
         }
     }
+    const bool shared_target = other.server_.source == server_.source && server_.source != kInProcess;
+    if (server_.source.empty() || !shared_target) {
+        if (server_.source.empty()) server_.source = other.server_.source;
+        for (const auto& [hop, h] : other.server_.hops) server_.hops[hop].Merge(h);
+        for (const auto& [flow, path] : other.server_.paths) server_.paths.emplace(flow, path);
+    }
+    if (server_.note.empty()) server_.note = other.server_.note;
     samples_.insert(samples_.end(), other.samples_.begin(), other.samples_.end());
     shards_.insert(shards_.end(), other.shards_.begin(), other.shards_.end());
     return core::Ok();
@@ -167,6 +175,9 @@ nlohmann::json LoadReport::ToJson() const {
         samples.push_back({{"at_seconds", s.at_seconds}, {"source", s.source}, {"rss_kib", s.rss_kib},
                            {"cpu_percent", s.cpu_percent}, {"queue_depths", s.queue_depths}});
     j["samples"] = std::move(samples);
+    nlohmann::json server_hops = nlohmann::json::object();
+    for (const auto& [hop, h] : server_.hops) server_hops[hop] = h.ToJson();
+    j["server"] = {{"source", server_.source}, {"note", server_.note}, {"paths", server_.paths}, {"hops", std::move(server_hops)}};
     return j;
 }
 
@@ -209,6 +220,17 @@ core::Result<LoadReport> LoadReport::FromJson(const nlohmann::json& j) {
             s.cpu_percent = sj.at("cpu_percent").get<double>();
             s.queue_depths = sj.value("queue_depths", std::map<std::string, std::int64_t>{});
             r.samples_.push_back(std::move(s));
+        }
+        if (auto server = j.find("server"); server != j.end()) {  // absent in reports of older builds
+            r.server_.source = server->value("source", "");
+            r.server_.note = server->value("note", "");
+            r.server_.paths = server->value("paths", std::map<std::string, std::vector<std::string>>{});
+            const nlohmann::json hops = server->value("hops", nlohmann::json::object());
+            for (const auto& [hop, hj] : hops.items()) {
+                auto h = metrics::Histogram::FromJson(hj);
+                if (!h) return core::Fail(Bad("server.hops." + hop + ": " + h.error().message));
+                r.server_.hops[hop] = std::move(h).value();
+            }
         }
         return r;
     } catch (const nlohmann::json::exception& e) {
@@ -282,6 +304,31 @@ std::string FormatConsoleReport(const LoadReport& report, const std::vector<Thre
             out << "                 errors:";
             for (const auto& [kind, n] : f.errors_by_kind) out << " " << kind << "=" << n;
             out << "\n";
+        }
+    }
+    const ServerHops& server = report.Server();
+    if (!server.source.empty() || !server.note.empty()) {
+        out << "\nserver-side hops (trace spans, " << (server.source.empty() ? "not read" : server.source) << ")";
+        if (!server.note.empty()) out << ": " << server.note;
+        out << "\n";
+        if (!server.hops.empty()) {
+            std::snprintf(line, sizeof line, "%-16s %-46s %9s %9s %9s %9s %9s\n", "flow", "server hop", "count", "p50 ms",
+                          "p90 ms", "p99 ms", "max ms");
+            out << line;
+        }
+    }
+    for (const auto& [name, path] : server.paths) {
+        if (!report.Flows().count(name)) continue;
+        bool first = true;
+        for (const auto& hop : path) {
+            auto it = server.hops.find(hop);
+            if (it == server.hops.end()) continue;
+            const auto& h = it->second;
+            std::snprintf(line, sizeof line, "%-16s %-46s %9llu %9s %9s %9s %9s\n", first ? name.c_str() : "", hop.c_str(),
+                          static_cast<unsigned long long>(h.Count()), Ms(h.Percentile(50)).c_str(),
+                          Ms(h.Percentile(90)).c_str(), Ms(h.Percentile(99)).c_str(), Ms(h.Max()).c_str());
+            out << line;
+            first = false;
         }
     }
     if (!thresholds.empty()) {

@@ -37,6 +37,18 @@ struct ProcessSample {
     std::map<std::string, std::int64_t> queue_depths;
 };
 
+/// The server-side view of the measured part (DESIGN "Observability"): the system's per-hop trace
+/// span histograms (GET /_sim/spans of its control plane), reset when the measured part starts and
+/// read when the last arrival has finished, and per flow its critical path as hop names in order.
+struct ServerHops {
+    /// "in-process", the control-plane URL they were read from, or "" when not read.
+    std::string source;
+    /// Why they are missing when they are ("the target's control plane did not answer: ...").
+    std::string note;
+    std::map<std::string, std::vector<std::string>> paths;
+    std::map<std::string, metrics::Histogram> hops;
+};
+
 struct ThresholdResult {
     Threshold threshold;
     double value = 0;  ///< the measured value in the threshold's unit (ns, fraction, per second)
@@ -58,7 +70,8 @@ public:
     void AddSample(ProcessSample sample) { samples_.push_back(std::move(sample)); }
 
     /// Adds `other` (another shard of the same profile): InvalidArgument when the profile or the
-    /// interval differ.
+    /// interval differ. Server hops of separate in-process systems add up; shards that read one
+    /// shared target's control plane saw the same spans, so the first shard's are kept.
     core::Status<> Merge(const LoadReport& other);
 
     /// Every arrival recorded, successful or not.
@@ -76,6 +89,8 @@ public:
     std::chrono::nanoseconds Interval() const { return interval_; }
     const std::map<std::string, FlowStats>& Flows() const { return flows_; }
     const std::vector<ProcessSample>& Samples() const { return samples_; }
+    ServerHops& Server() { return server_; }
+    const ServerHops& Server() const { return server_; }
     /// The profile's thresholds as written, kept so a merged report is judged like the run.
     std::vector<std::string>& ThresholdTexts() { return threshold_texts_; }
     const std::vector<std::string>& ThresholdTexts() const { return threshold_texts_; }
@@ -92,6 +107,7 @@ private:
     std::chrono::nanoseconds interval_{std::chrono::seconds(1)};
     std::map<std::string, FlowStats> flows_;
     std::vector<ProcessSample> samples_;
+    ServerHops server_;
     std::vector<std::string> shards_;
     std::vector<std::string> threshold_texts_;
 };
