@@ -94,17 +94,50 @@ void Gateway::AuditAdmin(const core::Request& r, const std::string& actor, int s
     audit_.Record(std::move(e));
 }
 
+const AdminIdentity* Gateway::AdminCaller(const core::Request& r) {
+    auto it = options_.admin_tokens.find(BearerToken(r));
+    if (it != options_.admin_tokens.end()) return &it->second;
+    AuditAdmin(r, "", 401, "missing or unknown admin token");
+    return nullptr;
+}
+
+void Gateway::AdminSessions(core::Router& router) {
+    router.Add("POST", "/admin/v1/sessions", [this](core::Request r, core::Respond respond) {
+        DropIdentity(r);
+        const AdminIdentity* who = AdminCaller(r);
+        if (!who) return respond(Unauthorized("a configured admin bearer token is required"));
+        const core::TimePoint now = clock_.Now();
+        admin_last_call_[BearerToken(r)] = now;
+        AuditAdmin(r, who->actor, 201, "session started");
+        const auto idle = std::chrono::duration_cast<std::chrono::seconds>(options_.admin_idle_timeout);
+        respond(core::Response::Json(201, Json{{"actor", who->actor},
+                                               {"role", who->role},
+                                               {"idle_timeout_seconds", idle.count()},
+                                               {"idle_expires_at", core::FormatIso8601(now + idle)}}));
+    });
+}
+
 void Gateway::Admin(core::Router& router, const std::string& method, const std::string& pattern,
                     std::vector<std::string> roles, core::Handler handler) {
     router.Add(method, pattern,
                [this, roles = std::move(roles), handler = std::move(handler)](core::Request r, core::Respond respond) {
                    DropIdentity(r);
-                   auto it = options_.admin_tokens.find(BearerToken(r));
-                   if (it == options_.admin_tokens.end()) {
-                       AuditAdmin(r, "", 401, "missing or unknown admin token");
-                       return respond(Unauthorized("a configured admin bearer token is required"));
+                   const AdminIdentity* caller = AdminCaller(r);
+                   if (!caller) return respond(Unauthorized("a configured admin bearer token is required"));
+                   const AdminIdentity& who = *caller;
+                   // Idle expiry (PCI DSS 8.2.8): measured from the token's previous call; the
+                   // first call since start starts the session.
+                   const core::TimePoint now = clock_.Now();
+                   auto [last, first_call] = admin_last_call_.try_emplace(BearerToken(r), now);
+                   if (!first_call && now - last->second > options_.admin_idle_timeout) {
+                       AuditAdmin(r, who.actor, 401, "session idle too long");
+                       return respond(Unauthorized(
+                           "the admin session has been idle for more than " +
+                           std::to_string(std::chrono::duration_cast<std::chrono::minutes>(options_.admin_idle_timeout)
+                                              .count()) +
+                           " minutes (PCI DSS 8.2.8): sign in again with POST /admin/v1/sessions"));
                    }
-                   const AdminIdentity& who = it->second;
+                   last->second = now;
                    if (std::find(roles.begin(), roles.end(), who.role) == roles.end()) {
                        AuditAdmin(r, who.actor, 403, "role " + who.role + " may not");
                        return respond(Forbidden("role " + who.role + " may not call " + r.method + " " + r.route));

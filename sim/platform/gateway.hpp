@@ -4,13 +4,17 @@
 // service a request carrying who it is, in headers it can trust (any client-sent copy is dropped):
 //   /app/v1    App():    bearer token → SessionAuthenticator → X-Cardsim-Member-Id
 //   /admin/v1  Admin():  configured bearer token → X-Cardsim-Actor, X-Cardsim-Role; the route's
-//                        roles decide (403 otherwise); every call is audited
+//                        roles decide (403 otherwise); every call is audited. Idle expiry (PCI DSS
+//                        8.2.8): a token's first call starts its session, each call keeps it alive,
+//                        and a call more than 15 min after the token's previous one is 401 until
+//                        the token signs in again with POST /admin/v1/sessions (AdminSessions()).
 //   /ext/v1    Ext():    X-Cardsim-Signature: sha256=<hex HMAC-SHA256(system secret, body)> →
 //                        X-Cardsim-Ext-System
 //   Public():  no authentication (sign-up, sign-in); identity headers dropped.
 // Failures are problem bodies: 401 (missing/unknown/expired credential, WWW-Authenticate: Bearer),
 // 403 (a role that may not).
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -53,6 +57,8 @@ struct GatewayOptions {
     std::map<std::string, std::string> ext_secrets;
     /// Admin bearer token -> identity.
     std::map<std::string, AdminIdentity> admin_tokens;
+    /// An admin token idle (no call) for longer than this must sign in again (PCI DSS 8.2.8).
+    core::Duration admin_idle_timeout = std::chrono::minutes(15);
 };
 
 class Gateway {
@@ -68,6 +74,9 @@ public:
                std::vector<std::string> roles, core::Handler handler);
     void Ext(core::Router& router, const std::string& method, const std::string& pattern, std::string system,
              core::Handler handler);
+    /// `POST /admin/v1/sessions` with a configured admin token as the bearer: (re)starts that
+    /// token's session → 201 `{actor, role, idle_timeout_seconds, idle_expires_at}`; audited.
+    void AdminSessions(core::Router& router);
 
     /// The bearer token of an Authorization header ("" when none).
     static std::string BearerToken(const core::Request& request);
@@ -84,11 +93,16 @@ public:
 private:
     static void DropIdentity(core::Request& request);
     void AuditAdmin(const core::Request& request, const std::string& actor, int status, std::string_view reason);
+    /// The identity of a request's configured admin token, or nullopt (the 401 is audited).
+    const AdminIdentity* AdminCaller(const core::Request& request);
 
     clock::Clock& clock_;
     AuditLog& audit_;
     GatewayOptions options_;
     SessionAuthenticator* sessions_ = nullptr;
+    /// Admin token -> time of its last call (in memory: a restart ends every admin session, and a
+    /// token's next call starts a new one, as its first call after start does).
+    std::map<std::string, core::TimePoint> admin_last_call_;
 };
 
 }  // namespace sim::platform

@@ -95,6 +95,7 @@ Platform::Platform(clock::Clock& clock, core::EventLoop& loop, core::Transport& 
 Platform::~Platform() = default;
 
 void Platform::Install(core::Router& router) {
+    gateway_->AdminSessions(router);
     for (auto& s : services_) s->Install(router);
 }
 

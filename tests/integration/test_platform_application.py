@@ -41,12 +41,20 @@ class Platform:
         assert status == 201, session
         return body["member_id"], session["token"]
 
+    def admin_sign_in(self, token):
+        """Admin sessions expire after 15 min idle (docs/platform.md): sign in again with the token."""
+        status, session = self.call("POST", "/admin/v1/sessions", token=token)
+        assert status == 201, session
+        return session
+
 
 def sign(secret, body):
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class MembersTest(unittest.TestCase):
+class PlatformCase(unittest.TestCase):
+    """One cardsim for the whole class, in self.p."""
+
     @classmethod
     def setUpClass(cls):
         cls.p = Platform()
@@ -55,6 +63,8 @@ class MembersTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.p.stop()
 
+
+class MembersTest(PlatformCase):
     def test_sign_up_and_sign_in(self):
         member, token = self.p.sign_up("Alice@Example.com")
         self.assertTrue(member.startswith("M-"))
@@ -156,12 +166,12 @@ def sqs(p, op, body):
     return status, raw
 
 
-class ApplicationFlowTest(unittest.TestCase):
+class ApplicationFlowTest(PlatformCase):
     """One simulated day: submissions at 00:00Z, eKYC after 2 h, the review batch at 17:00Z."""
 
     @classmethod
     def setUpClass(cls):
-        cls.p = Platform()
+        super().setUpClass()
         cls.apps = {}
         for key, body in [("ok", applicant()),
                           ("idou", applicant("イドウ")),
@@ -173,10 +183,6 @@ class ApplicationFlowTest(unittest.TestCase):
             assert status == 202, app
             cls.apps[key] = (token, app["application_id"])
         cls.p.advance("PT17H")  # eKYC verdicts (2 h), then the 02:00 JST review batch
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.p.stop()
 
     def current(self, key):
         status, app = self.p.call("GET", "/app/v1/applications/current", token=self.apps[key][0])
@@ -308,8 +314,10 @@ class ApplicationFlowTest(unittest.TestCase):
         self.assertEqual(app["status"], "CARD_ORDERED", app["history"])
         self.assertEqual(len(app["card"]["last4"]), 4)
         self.p.advance("P2D")
+        self.p.admin_sign_in(OFFICER)  # two days idle
         self.assertEqual(self.detail("ok")["status"], "SHIPPED")
         self.p.advance("P2D")
+        self.p.admin_sign_in(OFFICER)
         self.assertEqual(self.detail("ok")["status"], "ACTIVE")
         # Four days on, the applicant's session has expired (24 h): sign in again.
         status, session = self.p.call("POST", "/app/v1/sessions",
@@ -319,6 +327,7 @@ class ApplicationFlowTest(unittest.TestCase):
         self.assertEqual(self.current("ok")["status"], "ACTIVE")
 
     def test_6_audit_trail(self):
+        self.p.admin_sign_in(AUDITOR)  # idle since test 2, days ago in virtual time
         status, problem = self.p.call("GET", "/admin/v1/audit", token=OFFICER)
         self.assertEqual(status, 403)
         status, body = self.p.call("GET", "/admin/v1/audit?actor=officer1", token=AUDITOR)
@@ -337,7 +346,40 @@ class ApplicationFlowTest(unittest.TestCase):
             self.assertTrue(body["ok"], body)
 
 
-class AsyncChainFaultsTest(unittest.TestCase):
+class AdminIdleExpiryTest(PlatformCase):
+    """PCI DSS 8.2.8: an admin token idle for more than 15 minutes (virtual time) must sign in again
+    with POST /admin/v1/sessions before its next call (docs/platform.md, "/admin/v1")."""
+
+    def test_idle_token_is_refused_until_it_signs_in_again(self):
+        status, body = self.p.call("GET", "/admin/v1/review-list?date=2027-01-01", token=OFFICER)
+        self.assertEqual(status, 200, body)  # the first call starts the session
+        self.p.advance("PT15M")
+        status, body = self.p.call("GET", "/admin/v1/review-list?date=2027-01-01", token=OFFICER)
+        self.assertEqual(status, 200, body)  # 15 minutes exactly is not idle *more* than 15
+        self.p.advance("PT15M1S")
+        status, problem = self.p.call("GET", "/admin/v1/review-list?date=2027-01-01", token=OFFICER)
+        self.assertEqual((status, problem["field"]), (401, "Authorization"), problem)
+        self.assertIn("idle for more than 15 minutes", problem["reason"])
+        self.assertIn("POST /admin/v1/sessions", problem["reason"])
+        status, problem = self.p.call("GET", "/admin/v1/review-list?date=2027-01-01", token=OFFICER)
+        self.assertEqual(status, 401)  # a refused call does not revive it
+        for token in (None, "not-a-configured-token"):
+            status, problem = self.p.call("POST", "/admin/v1/sessions", token=token)
+            self.assertEqual((status, problem["field"]), (401, "Authorization"))
+        session = self.p.admin_sign_in(OFFICER)
+        self.assertEqual((session["actor"], session["role"], session["idle_timeout_seconds"]),
+                         ("officer1", "credit_officer", 900))
+        status, body = self.p.call("GET", "/admin/v1/review-list?date=2027-01-01", token=OFFICER)
+        self.assertEqual(status, 200, body)
+        # The refusal and the sign-in are in the audit trail.
+        status, audit = self.p.call("GET", "/admin/v1/audit?actor=officer1", token=AUDITOR)
+        self.assertEqual(status, 200, audit)
+        events = [(e["event_type"], e["outcome"], e["reason"]) for e in audit["entries"]]
+        self.assertIn(("admin.GET /admin/v1/review-list", "failure", "session idle too long"), events)
+        self.assertIn(("admin.POST /admin/v1/sessions", "success", "session started"), events)
+
+
+class AsyncChainFaultsTest(PlatformCase):
     """Retry and dead-letter behaviour of the async chain's bureau-contract and card-order steps
     (docs/platform.md, "Async chain") when the bureau or the printer fails: failures are not retried
     in-process, SQS redelivers the message after its visibility timeout (60 s), and after 5 receives
@@ -348,7 +390,7 @@ class AsyncChainFaultsTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.p = Platform()
+        super().setUpClass()
         cls.apps = {}
         for key in ("retried", "timeout", "dead"):
             _, token = cls.p.sign_up(key + "@example.com")
@@ -356,10 +398,6 @@ class AsyncChainFaultsTest(unittest.TestCase):
             assert status == 202, app
             cls.apps[key] = app["application_id"]
         cls.p.advance("PT17H")  # eKYC verdicts, then the review batch: CHECKED
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.p.stop()
 
     def tearDown(self):
         self.p.call("DELETE", "/_sim/faults", listener="fakes")
@@ -426,6 +464,7 @@ class AsyncChainFaultsTest(unittest.TestCase):
         for step in ("platform-bureau-contract", "platform-card-order"):
             self.assertEqual((self.depth(step), self.depth(step + "-dlq")), (0, 0), step)
         self.p.advance("P4D")  # shipped day 2, delivered day 4
+        self.p.admin_sign_in(OFFICER)  # four days idle
         app = self.detail(app_id)
         self.assertEqual(app["status"], "ACTIVE", app["history"])
         self.assertEqual(len(self.attempts("bureau", app_id)), 4)  # nothing more went out
