@@ -1,6 +1,13 @@
 #include "sim/core/message.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +21,32 @@ std::string BodyText(const Response& response) {
     in.read(out.data(), static_cast<std::streamsize>(out.size()));
     out.resize(static_cast<std::size_t>(in.gcount()));
     return out;
+}
+
+bool ReadSlice(const FileSlice& slice, const std::function<bool(std::string_view piece)>& sink,
+               std::size_t piece_bytes) {
+    int fd = ::open(slice.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("cannot open " + slice.path.string() + ": " + std::strerror(errno));
+    std::string buf(static_cast<std::size_t>(std::min<std::uint64_t>(slice.length, piece_bytes)), '\0');
+    std::uint64_t offset = slice.offset, left = slice.length;
+    bool whole = true;
+    while (left > 0) {
+        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size()));
+        ssize_t got = ::pread(fd, buf.data(), want, static_cast<off_t>(offset));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            ::close(fd);
+            throw std::runtime_error("short read from " + slice.path.string());
+        }
+        offset += static_cast<std::uint64_t>(got);
+        left -= static_cast<std::uint64_t>(got);
+        if (!sink(std::string_view(buf.data(), static_cast<std::size_t>(got)))) {
+            whole = false;
+            break;
+        }
+    }
+    ::close(fd);
+    return whole;
 }
 
 std::string_view Request::Path() const {

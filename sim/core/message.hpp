@@ -69,6 +69,13 @@ Handler FromSync(SyncHandler fn);
 /// need the whole body, such as in-process clients of S3; large objects should be streamed instead.
 std::string BodyText(const Response& response);
 
+/// Reads `slice` from disk in pieces of at most `piece_bytes`, handing each to `sink`, which
+/// returns false to stop early. Returns false when the sink stopped, true when the whole slice was
+/// read. Throws std::runtime_error when the file cannot be opened or ends before the slice does.
+/// Safe on any thread (large bodies are read on S3's body I/O pool).
+bool ReadSlice(const FileSlice& slice, const std::function<bool(std::string_view piece)>& sink,
+               std::size_t piece_bytes = 1 << 20);
+
 /// Percent-decodes `text`; '+' becomes a space when `plus_is_space` (form encoding).
 std::string PercentDecode(std::string_view text, bool plus_is_space = false);
 /// Percent-encodes everything outside RFC 3986 unreserved characters (and '/' when `keep_slash`).
