@@ -106,7 +106,7 @@ RouteOptions Router::OptionsFor(const Request& head) const {
             return o;
         }
     }
-    return RouteOptions{default_max_body_bytes_, false};
+    return RouteOptions{.max_body_bytes = default_max_body_bytes_};
 }
 
 Router& Router::Use(Middleware middleware) {

@@ -20,6 +20,11 @@ struct RouteOptions {
     std::optional<std::uint64_t> max_body_bytes;
     /// Stream the body into a temporary file (Request::body_file) instead of memory.
     bool spool_body_to_file = false;
+    /// Answers from the request head alone, before any of the body is read (and before any
+    /// 100 Continue or the 413 of max_body_bytes): the HTTP layer sends what it returns and closes
+    /// the connection. nullopt: read the body and dispatch as usual. For refusals a handler words
+    /// itself (S3's EntityTooLarge from Content-Length); middlewares and guards do not run.
+    std::function<std::optional<Response>(const Request& head)> answer_from_head = nullptr;
 };
 
 /// Decides on a request's method, target and headers only (the body may not be read yet).

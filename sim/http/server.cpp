@@ -221,6 +221,12 @@ private:
         const core::Router& router = listener_->router;
         core::RouteOptions options = router.OptionsFor(request_);
         route_ = router.RouteFor(request_);
+        if (options.answer_from_head) {
+            if (auto early = options.answer_from_head(request_)) {
+                head_parser_.reset();
+                return WriteResponse(std::move(*early), /*force_close=*/true);
+            }
+        }
         std::uint64_t limit = options.max_body_bytes.value_or(router.default_max_body_bytes());
         if (auto length = head_parser_->content_length(); length && *length > limit) {
             return Reject(413, "request body of " + std::to_string(*length) + " bytes exceeds the limit of " +

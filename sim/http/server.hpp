@@ -7,7 +7,8 @@
 // unfolded into spaces (RFC 9112 section 5.2), a read buffer bounded by max_header_bytes + 64 KiB
 // (an endless chunk-size line or trailer section is 400), header and idle timeouts (the idle
 // timeout also bounds each wait for body bytes), a connection cap, graceful shutdown, request
-// bodies spooled to a file (RouteOptions::spool_body_to_file) and file-slice responses streamed
+// bodies spooled to a file (RouteOptions::spool_body_to_file), answers from the head alone before
+// any body is read (RouteOptions::answer_from_head), and file-slice responses streamed
 // from disk (Response::body_file), handler exceptions answered 500 and logged.
 // Limitations: plain HTTP only (no TLS, no HTTP/2, no Upgrade); responses always carry
 // Content-Length (no chunked responses); request trailers are dropped; a client that disconnects

@@ -41,12 +41,12 @@ struct Fixture {
         router.Add("POST", "/echo", sim::core::FromSync([](const Request& r) {
                        return Response::Text(200, r.body, "application/octet-stream");
                    }),
-                   sim::core::RouteOptions{1024, false});
+                   sim::core::RouteOptions{.max_body_bytes = 1024});
         router.Add("PUT", "/upload/{name}",
                    sim::core::FromSync([](const Request& r) {
                        return Response::Text(200, std::to_string(r.body_file ? r.body_file->length : r.body.size()));
                    }),
-                   sim::core::RouteOptions{1 << 20, true});
+                   sim::core::RouteOptions{.max_body_bytes = 1 << 20, .spool_body_to_file = true});
         router.Add("GET", "/throw", [](Request, sim::core::Respond) -> void { throw std::runtime_error("boom"); });
         router.Add("GET", "/late", [this](Request, sim::core::Respond respond) {
             loop.Post([respond] { respond(Response::Text(200, "late")); });

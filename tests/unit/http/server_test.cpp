@@ -46,7 +46,16 @@ public:
         router_.Add("POST", "/echo", core::FromSync([](const Request& r) {
                         return Response::Text(200, r.body, "application/octet-stream");
                     }),
-                    core::RouteOptions{kEchoLimit, false});
+                    core::RouteOptions{.max_body_bytes = kEchoLimit});
+        core::RouteOptions refusing{.max_body_bytes = kEchoLimit};
+        refusing.answer_from_head = [](const Request& head) -> std::optional<Response> {
+            if (!head.headers.Get("X-Refuse")) return std::nullopt;
+            return Response::Text(422, "refused from the head");
+        };
+        router_.Add("POST", "/refusing", core::FromSync([](const Request& r) {
+                        return Response::Text(200, r.body, "application/octet-stream");
+                    }),
+                    refusing);
         router_.Add("GET", "/slow", [this](Request, core::Respond respond) {
             loop_.StartRealTimer(50ms, [respond] { respond(Response::Text(200, "slow")); });
         });
@@ -74,7 +83,7 @@ public:
                 }
                 respond(Response::Text(200, summary));
             },
-            core::RouteOptions{64ull * 1024 * 1024, true});
+            core::RouteOptions{.max_body_bytes = 64ull * 1024 * 1024, .spool_body_to_file = true});
         router_.Add("GET", "/file", core::FromSync([this](const Request&) {
                         Response r;
                         r.headers.Set("Content-Type", "application/octet-stream");
@@ -210,6 +219,25 @@ TEST(HttpServer, SendsContinueOnlyWhenLimitsPass) {
     ASSERT_TRUE(rejected);
     EXPECT_EQ(rejected->status, 413);  // straight away: no 100 Continue first
     EXPECT_TRUE(too_big.WaitClosed());
+}
+
+TEST(HttpServer, AnswersFromTheHeadBeforeContinueOrTheBodyLimit) {
+    TestServer server;
+    Socket refused(server.port());
+    ASSERT_TRUE(refused.Send(
+        "POST /refusing HTTP/1.1\r\nHost: t\r\nX-Refuse: 1\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n"));
+    auto reply = refused.ReadReply();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 422);  // not 100, not the route's 413
+    EXPECT_EQ(reply->body, "refused from the head");
+    EXPECT_TRUE(refused.WaitClosed());
+
+    Socket passed(server.port());
+    ASSERT_TRUE(passed.Send("POST /refusing HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nok"));
+    auto echoed = passed.ReadReply();
+    ASSERT_TRUE(echoed);
+    EXPECT_EQ(echoed->status, 200);
+    EXPECT_EQ(echoed->body, "ok");
 }
 
 TEST(HttpServer, SendsContinueBeforeAnsweringABodilessRequestThatExpectsIt) {

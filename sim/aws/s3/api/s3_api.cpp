@@ -344,8 +344,8 @@ void S3Api::Install(core::Router& router) {
     };
     auto handler = [this](core::Request request, core::Respond respond) { Handle(std::move(request), respond); };
     for (const char* method : {"PUT", "POST"}) {
-        router.AddWhen(method, "/{path...}", small_body, handler, core::RouteOptions{small, false});
-        router.AddWhen(method, "/{path...}", is_s3, handler, core::RouteOptions{options_.max_body_bytes, true});
+        router.AddWhen(method, "/{path...}", small_body, handler, core::RouteOptions{.max_body_bytes = small});
+        router.AddWhen(method, "/{path...}", is_s3, handler, core::RouteOptions{.max_body_bytes = options_.max_body_bytes, .spool_body_to_file = true});
     }
     router.AddWhen("*", "/{path...}", is_s3, handler);
 }
