@@ -405,7 +405,8 @@ core::Response S3Api::HandleSync(core::Request& req) {
         response = ctx.Error(500, "InternalError", "We encountered an internal error. Please try again.");
     }
     response.headers.Set("x-amz-request-id", ctx.request_id);
-    if (ctx.head) response.body.clear();
+    // HEAD answers carry no body; an object's inline bytes stay so the server reports their length.
+    if (ctx.head && response.status >= 300) response.body.clear();
     return response;
 }
 
@@ -1173,7 +1174,12 @@ core::Response S3Api::Dispatch(Context& ctx) {
              {"response-expires", "Expires"}}) {
         if (auto value = ctx.Param(param)) r.headers.Set(header, *value);
     }
-    r.body_file = core::FileSlice{v->body_path, first, length, false};
+    if (v->inline_body) {
+        // A small body stored in its row (HEAD keeps it too: the server sends its length, no bytes).
+        r.body = v->inline_body->substr(static_cast<std::size_t>(first), static_cast<std::size_t>(length));
+    } else {
+        r.body_file = core::FileSlice{v->body_path, first, length, false};
+    }
     return r;
 }
 

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/core/message.hpp"
 #include "sim/store/migrations.hpp"
 
 namespace sim::aws::s3::engine {
@@ -43,11 +44,18 @@ const store::Migration kS3Migrations[] = {
      "  upload_id TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE, part_number INTEGER NOT NULL,"
      "  size INTEGER NOT NULL, etag TEXT NOT NULL, modified_ns INTEGER NOT NULL, checksum TEXT,"
      "  blob TEXT NOT NULL, PRIMARY KEY (upload_id, part_number));"},
+    // Small bodies in the row (see the header's "Small bodies live in the row"): NULL for bodies
+    // stored as files (blob set) and for delete markers. Last column, so listings never read it.
+    {2, "ALTER TABLE objects ADD COLUMN data BLOB;"},
 };
 
 constexpr const char* kColumns =
     "id, bucket, key, version_id, is_latest, is_delete_marker, size, etag, modified_ns, meta, tags,"
     " checksum_algorithm, checksum, checksum_composite, parts_count, blob";
+/// kColumns plus the inline body (column 16), for reads that return the body.
+constexpr const char* kColumnsWithBody =
+    "id, bucket, key, version_id, is_latest, is_delete_marker, size, etag, modified_ns, meta, tags,"
+    " checksum_algorithm, checksum, checksum_composite, parts_count, blob, data";
 
 S3Error Err(S3ErrorKind kind, std::string message) { return S3Error{kind, std::move(message), false, {}}; }
 
@@ -95,23 +103,14 @@ std::string StripQuotes(std::string_view etag) {
     return std::string(etag);
 }
 
-/// Copies bytes [offset, offset+length) of `from` into `out` (through Write, so it is hashed).
-void CopyInto(const fs::path& from, std::uint64_t offset, std::uint64_t length, BodyWriter& out) {
-    int fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw std::runtime_error("cannot open " + from.string() + ": " + std::strerror(errno));
-    std::string buf(1 << 20, '\0');
-    while (length > 0) {
-        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, buf.size()));
-        ssize_t got = ::pread(fd, buf.data(), want, static_cast<off_t>(offset));
-        if (got <= 0) {
-            ::close(fd);
-            throw std::runtime_error("short read from " + from.string());
-        }
-        out.Write(std::string_view(buf.data(), static_cast<std::size_t>(got)));
-        offset += static_cast<std::uint64_t>(got);
-        length -= static_cast<std::uint64_t>(got);
+/// Copies bytes [offset, offset+length) of `source`'s body into `out` (hashed on the way).
+void CopyInto(const ObjectVersion& source, std::uint64_t offset, std::uint64_t length, BodyWriter& out) {
+    if (source.inline_body) {
+        out.Write(std::string_view(*source.inline_body).substr(static_cast<std::size_t>(offset),
+                                                                static_cast<std::size_t>(length)));
+        return;
     }
-    ::close(fd);
+    out.Append(source.body_path, offset, length);
 }
 
 }  // namespace
@@ -165,16 +164,17 @@ bool IsValidBucketName(std::string_view name) {
 
 // --- BodyWriter ----------------------------------------------------------------------------------
 
-BodyWriter::BodyWriter(fs::path path, std::optional<ChecksumAlgorithm> algorithm)
-    : path_(std::move(path)), md5_(Digest::Md5()), algorithm_(algorithm) {
+BodyWriter::BodyWriter(fs::path path, std::optional<ChecksumAlgorithm> algorithm, std::size_t memory_limit)
+    : path_(std::move(path)), memory_limit_(memory_limit), md5_(Digest::Md5()), algorithm_(algorithm) {
     if (algorithm) checksum_.emplace(Digest::For(*algorithm));
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw std::runtime_error("cannot create " + path_.string() + ": " + std::strerror(errno));
 }
 
 BodyWriter::BodyWriter(BodyWriter&& o) noexcept
     : path_(std::move(o.path_)),
       fd_(std::exchange(o.fd_, -1)),
+      on_disk_(std::exchange(o.on_disk_, false)),
+      memory_limit_(o.memory_limit_),
+      memory_(std::move(o.memory_)),
       size_(o.size_),
       md5_(std::move(o.md5_)),
       algorithm_(o.algorithm_),
@@ -193,16 +193,21 @@ BodyWriter& BodyWriter::operator=(BodyWriter&& o) noexcept {
 
 BodyWriter::~BodyWriter() {
     if (fd_ >= 0) ::close(fd_);
-    if (!path_.empty()) {
+    if (on_disk_ && !path_.empty()) {
         std::error_code ec;
         fs::remove(path_, ec);
     }
 }
 
-void BodyWriter::Write(std::string_view bytes) {
-    md5_.Update(bytes);
-    if (checksum_) checksum_->Update(bytes);
-    size_ += bytes.size();
+void BodyWriter::Spill() {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw std::runtime_error("cannot create " + path_.string() + ": " + std::strerror(errno));
+    on_disk_ = true;
+    WriteToFile(memory_);
+    std::string().swap(memory_);
+}
+
+void BodyWriter::WriteToFile(std::string_view bytes) {
     while (!bytes.empty()) {
         ssize_t n = ::write(fd_, bytes.data(), bytes.size());
         if (n < 0) {
@@ -210,6 +215,40 @@ void BodyWriter::Write(std::string_view bytes) {
             throw std::runtime_error("cannot write " + path_.string() + ": " + std::strerror(errno));
         }
         bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+void BodyWriter::Write(std::string_view bytes) {
+    md5_.Update(bytes);
+    if (checksum_) checksum_->Update(bytes);
+    size_ += bytes.size();
+    if (in_memory() && size_ <= memory_limit_) {
+        memory_.append(bytes);
+        return;
+    }
+    if (fd_ < 0) Spill();
+    WriteToFile(bytes);
+}
+
+void BodyWriter::Append(const fs::path& file, std::uint64_t offset, std::uint64_t length, bool take_file) {
+    // Taking the file: only a whole file, into an empty writer, and only if it is big enough to
+    // become a file anyway (a small one is cheaper kept in memory and stored in the row).
+    std::error_code ec;
+    bool take = take_file && size_ == 0 && in_memory() && offset == 0 && length > memory_limit_ &&
+                fs::file_size(file, ec) == length && !ec;
+    core::ReadSlice(core::FileSlice{file, offset, length, false}, [&](std::string_view piece) {
+        if (!take) {
+            Write(piece);
+            return true;
+        }
+        md5_.Update(piece);
+        if (checksum_) checksum_->Update(piece);
+        size_ += piece.size();
+        return true;
+    });
+    if (take) {
+        path_ = file;  // our temporary name was never created: the taken file is the body now
+        on_disk_ = true;
     }
 }
 
@@ -247,7 +286,11 @@ struct S3Engine::Row {
             }
         }
         v.parts_count = static_cast<int>(st.Int64(14));
-        if (!st.IsNull(15)) v.body_path = engine.BlobPath(st.Text(15));
+        if (!st.IsNull(15)) {
+            v.body_path = engine.BlobPath(st.Text(15));
+        } else if (!v.is_delete_marker && st.ColumnCount() > 16) {
+            v.inline_body = st.Text(16);
+        }
         return v;
     }
 };
@@ -300,16 +343,35 @@ std::string S3Engine::NewBlobName() {
 
 BodyWriter S3Engine::NewBody(std::optional<ChecksumAlgorithm> algorithm) {
     return BodyWriter(options_.root / "tmp" / ("body-" + std::to_string(++tmp_counter_) + "-" + ids_.Hex(4)),
-                      algorithm);
+                      algorithm, options_.inline_body_bytes);
 }
 
 std::string S3Engine::AdoptBody(BodyWriter& body) {
+    if (body.in_memory()) {
+        body.Spill();
+        ::close(std::exchange(body.fd_, -1));
+    }
     std::string name = NewBlobName();
     fs::path target = BlobPath(name);
     fs::create_directories(target.parent_path());
-    fs::rename(body.path_, target);
+    std::error_code ec;
+    fs::rename(body.path_, target, ec);
+    if (ec) {
+        // A taken spool file on another file system: copy it into place instead.
+        fs::copy_file(body.path_, target);
+        fs::remove(body.path_, ec);
+    }
     body.path_.clear();
+    body.on_disk_ = false;
     return name;
+}
+
+std::string S3Engine::StoreBody(BodyWriter& body, ObjectVersion& v) {
+    if (body.in_memory()) {
+        v.inline_body = std::move(body.memory_);
+        return {};
+    }
+    return AdoptBody(body);
 }
 
 std::string S3Engine::CloneBlob(const fs::path& path) {
@@ -394,8 +456,9 @@ S3Result<core::Unit> S3Engine::SetVersioning(const std::string& name, Versioning
     return core::Unit{};
 }
 
-std::optional<ObjectVersion> S3Engine::CurrentVersion(const std::string& bucket, const std::string& key) {
-    auto& st = db_.Prepare(std::string("SELECT ") + kColumns +
+std::optional<ObjectVersion> S3Engine::CurrentVersion(const std::string& bucket, const std::string& key,
+                                                      bool with_body) {
+    auto& st = db_.Prepare(std::string("SELECT ") + (with_body ? kColumnsWithBody : kColumns) +
                            " FROM objects WHERE bucket = ?1 AND key = ?2 AND is_latest = 1");
     st.BindAll(bucket, key);
     if (!st.Step()) return std::nullopt;
@@ -413,10 +476,10 @@ void S3Engine::CommitWithNewBlob(const std::string& blob, std::vector<std::strin
     } catch (...) {
         // The request changed nothing: its new body file must not stay behind either.
         std::error_code ec;
-        fs::remove(BlobPath(blob), ec);
+        if (!blob.empty()) fs::remove(BlobPath(blob), ec);
         throw;
     }
-    RemoveAfterCommit(std::move(doomed), {blob});
+    RemoveAfterCommit(std::move(doomed), blob.empty() ? std::vector<std::string>{} : std::vector<std::string>{blob});
 }
 
 ObjectVersion S3Engine::InsertVersion(const Bucket& bucket, ObjectVersion v, const std::string& blob,
@@ -435,9 +498,12 @@ ObjectVersion S3Engine::InsertVersion(const Bucket& bucket, ObjectVersion v, con
             .BindAll(v.bucket, v.key)
             .Execute();
     }
-    db_.Prepare("UPDATE objects SET is_latest = 0 WHERE bucket = ?1 AND key = ?2 AND is_latest = 1")
-        .BindAll(v.bucket, v.key)
-        .Execute();
+    // An unversioned bucket holds only "null" versions, just deleted: no other can be the latest.
+    if (bucket.versioning != Versioning::kUnversioned) {
+        db_.Prepare("UPDATE objects SET is_latest = 0 WHERE bucket = ?1 AND key = ?2 AND is_latest = 1")
+            .BindAll(v.bucket, v.key)
+            .Execute();
+    }
     v.is_latest = true;
     std::optional<std::string> alg, sum;
     if (v.checksum) {
@@ -446,12 +512,13 @@ ObjectVersion S3Engine::InsertVersion(const Bucket& bucket, ObjectVersion v, con
     }
     db_.Prepare(
            "INSERT INTO objects (bucket, key, version_id, is_latest, is_delete_marker, size, etag, modified_ns, meta,"
-           " tags, checksum_algorithm, checksum, checksum_composite, parts_count, blob)"
-           " VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")
+           " tags, checksum_algorithm, checksum, checksum_composite, parts_count, blob, data)"
+           " VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")
         .BindAll(v.bucket, v.key, v.version_id, v.is_delete_marker, static_cast<std::int64_t>(v.size), v.etag,
                  ToNs(v.last_modified), EncodeMeta(v.content, v.metadata), EncodePairs(v.tags), alg, sum,
                  v.checksum && v.checksum->composite, v.parts_count,
-                 blob.empty() ? std::optional<std::string>() : std::optional<std::string>(blob))
+                 blob.empty() ? std::optional<std::string>() : std::optional<std::string>(blob),
+                 v.inline_body ? std::optional(store::AsBlob(*v.inline_body)) : std::nullopt)
         .Execute();
     if (!blob.empty()) v.body_path = BlobPath(blob);
     return v;
@@ -471,7 +538,9 @@ S3Result<ObjectVersion> S3Engine::DoPutObject(const PutObjectInput& in, BodyWrit
         return Fail(Err(S3ErrorKind::kBadDigest, "The " + std::string(ToString(*body.algorithm())) +
                                                      " you specified did not match the calculated checksum."));
     }
-    auto current = CurrentVersion(in.bucket, in.key);
+    // The current version matters only to a conditional write (most PUTs skip the read).
+    std::optional<ObjectVersion> current;
+    if (in.conditions.if_none_match_any || in.conditions.if_match) current = CurrentVersion(in.bucket, in.key);
     bool exists = current && !current->is_delete_marker;
     if (in.conditions.if_none_match_any && exists) {
         return Fail(Err(S3ErrorKind::kPreconditionFailed, "At least one of the pre-conditions you specified did not hold"));
@@ -492,7 +561,7 @@ S3Result<ObjectVersion> S3Engine::DoPutObject(const PutObjectInput& in, BodyWrit
     v.metadata = in.metadata;
     v.tags = in.tags;
     if (body.algorithm()) v.checksum = StoredChecksum{*body.algorithm(), Base64Encode(checksum), false};
-    std::string blob = AdoptBody(body);
+    std::string blob = StoreBody(body, v);
     CommitWithNewBlob(blob, {}, [&](std::vector<std::string>& doomed) {
         v = InsertVersion(*bucket, std::move(v), blob, doomed);
     });
@@ -503,7 +572,7 @@ S3Result<ObjectVersion> S3Engine::GetObject(const std::string& bucket, const std
                                             const std::optional<std::string>& version_id) {
     if (auto b = RequireBucket(bucket); !b) return Fail(b.error());
     if (!version_id) {
-        auto v = CurrentVersion(bucket, key);
+        auto v = CurrentVersion(bucket, key, /*with_body=*/true);
         if (!v) return Fail(Err(S3ErrorKind::kKeyNotFound, "The specified key does not exist."));
         if (v->is_delete_marker) {
             S3Error e = Err(S3ErrorKind::kKeyNotFound, "The specified key does not exist.");
@@ -513,7 +582,7 @@ S3Result<ObjectVersion> S3Engine::GetObject(const std::string& bucket, const std
         }
         return std::move(*v);
     }
-    auto& st = db_.Prepare(std::string("SELECT ") + kColumns +
+    auto& st = db_.Prepare(std::string("SELECT ") + kColumnsWithBody +
                            " FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = ?3");
     st.BindAll(bucket, key, *version_id);
     if (!st.Step()) return Fail(Err(S3ErrorKind::kVersionNotFound, "The specified version does not exist."));
@@ -623,14 +692,15 @@ S3Result<CopyResult> S3Engine::DoCopyObject(const CopyObjectInput& in) {
         // A new checksum (or a multipart source, whose copy is one part): re-read the bytes.
         BodyWriter w = NewBody(in.checksum_algorithm ? in.checksum_algorithm
                                                      : (v.checksum ? std::optional(v.checksum->algorithm) : std::nullopt));
-        CopyInto(source->body_path, 0, source->size, w);
+        CopyInto(*source, 0, source->size, w);
         auto [md5, sum] = w.Finish();
         v.etag = HexEncode(md5);
         v.parts_count = 0;
         v.checksum.reset();
+        v.inline_body.reset();
         if (w.algorithm()) v.checksum = StoredChecksum{*w.algorithm(), Base64Encode(sum), false};
-        blob = AdoptBody(w);
-    } else {
+        blob = StoreBody(w, v);
+    } else if (!v.inline_body) {
         blob = CloneBlob(source->body_path);
     }
     CommitWithNewBlob(blob, {}, [&](std::vector<std::string>& doomed) {
@@ -927,14 +997,20 @@ S3Result<Part> S3Engine::UploadPartCopy(const std::string& bucket, const std::st
         length = range->second - range->first + 1;
     }
     BodyWriter w = NewBody(upload->checksum_algorithm);
-    CopyInto(source.body_path, first, length, w);
+    CopyInto(source, first, length, w);
     return UploadPart(bucket, key, upload_id, part_number, std::move(w), {});
 }
 
-S3Result<ObjectVersion> S3Engine::DoCompleteMultipartUpload(const std::string& bucket_name, const std::string& key,
-                                                          const std::string& upload_id,
-                                                          const std::vector<CompletePart>& requested,
-                                                          const WriteConditions& conditions) {
+struct S3Engine::CheckedCompletion {
+    Bucket bucket;
+    Upload upload;
+    std::vector<PendingCompletion::Piece> pieces;
+};
+
+S3Result<S3Engine::CheckedCompletion> S3Engine::CheckCompletion(const std::string& bucket_name,
+                                                                const std::string& key, const std::string& upload_id,
+                                                                const std::vector<CompletePart>& requested,
+                                                                const WriteConditions& conditions) {
     auto bucket = RequireBucket(bucket_name);
     if (!bucket) return Fail(bucket.error());
     auto upload = RequireUpload(bucket_name, key, upload_id);
@@ -948,22 +1024,19 @@ S3Result<ObjectVersion> S3Engine::DoCompleteMultipartUpload(const std::string& b
                                                             "ordered by part number."));
         }
     }
-    struct Stored {
-        Part part;
-        std::string blob;
-    };
-    std::vector<Stored> parts;
+    CheckedCompletion checked{*bucket, *upload, {}};
     auto& st = db_.Prepare("SELECT size, etag, checksum, blob FROM parts WHERE upload_id = ?1 AND part_number = ?2");
     for (const auto& r : requested) {
         st.BindAll(upload_id, r.number);
         bool found = st.Step();
-        Stored s;
+        PendingCompletion::Piece s;
         if (found) {
             s.part.number = r.number;
             s.part.size = static_cast<std::uint64_t>(st.Int64(0));
             s.part.etag = st.Text(1);
             if (!st.IsNull(2)) s.part.checksum = st.Text(2);
             s.blob = st.Text(3);
+            s.path = BlobPath(s.blob);
         }
         st.Reset();
         if (!found || StripQuotes(r.etag) != s.part.etag ||
@@ -972,10 +1045,10 @@ S3Result<ObjectVersion> S3Engine::DoCompleteMultipartUpload(const std::string& b
                             "One or more of the specified parts could not be found. The part may not have been "
                             "uploaded, or the specified entity tag may not match the part's entity tag."));
         }
-        parts.push_back(std::move(s));
+        checked.pieces.push_back(std::move(s));
     }
-    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-        if (parts[i].part.size < options_.min_part_bytes) {
+    for (std::size_t i = 0; i + 1 < checked.pieces.size(); ++i) {
+        if (checked.pieces[i].part.size < options_.min_part_bytes) {
             return Fail(Err(S3ErrorKind::kEntityTooSmall, "Your proposed upload is smaller than the minimum allowed size"));
         }
     }
@@ -985,18 +1058,64 @@ S3Result<ObjectVersion> S3Engine::DoCompleteMultipartUpload(const std::string& b
         (conditions.if_match && (!exists || !EtagListMatches(*conditions.if_match, current->etag)))) {
         return Fail(Err(S3ErrorKind::kPreconditionFailed, "At least one of the pre-conditions you specified did not hold"));
     }
-    // Concatenate the parts into one body. The multipart ETag is the MD5 of the parts' binary MD5s
-    // followed by "-N"; a composite checksum is the same construction over the parts' checksums.
-    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+    return checked;
+}
+
+void PendingCompletion::Assemble() {
+    if (assembled_) throw std::logic_error("PendingCompletion assembled twice");
+    assembled_ = true;
+    for (const auto& piece : pieces_) writer_.Append(piece.path, 0, piece.part.size);
+}
+
+S3Result<PendingCompletion> S3Engine::PrepareCompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                                                     const std::string& upload_id,
+                                                                     const std::vector<CompletePart>& parts,
+                                                                     const WriteConditions& conditions) {
+    auto checked = CheckCompletion(bucket, key, upload_id, parts, conditions);
+    if (!checked) return Fail(checked.error());
+    const Upload& upload = checked->upload;
     std::optional<ChecksumAlgorithm> full;
-    if (upload->checksum_algorithm && upload->full_object_checksum) full = upload->checksum_algorithm;
-    BodyWriter w = NewBody(full);
+    if (upload.checksum_algorithm && upload.full_object_checksum) full = upload.checksum_algorithm;
+    PendingCompletion pending(NewBody(full));
+    pending.bucket_ = bucket;
+    pending.key_ = key;
+    pending.upload_id_ = upload_id;
+    pending.requested_ = parts;
+    pending.conditions_ = conditions;
+    pending.pieces_ = std::move(checked->pieces);
+    for (const auto& piece : pending.pieces_) pending.size_ += piece.part.size;
+    return pending;
+}
+
+S3Result<ObjectVersion> S3Engine::FinishCompleteMultipartUpload(PendingCompletion pending) {
+    if (!pending.assembled_) pending.Assemble();
+    const std::string& bucket_name = pending.bucket_;
+    const std::string& key = pending.key_;
+    const std::string& upload_id = pending.upload_id_;
+    // The world may have moved while the body was assembled (off the loop): check it all again,
+    // and that every part is still the file that was read.
+    auto checked = CheckCompletion(bucket_name, key, upload_id, pending.requested_, pending.conditions_);
+    if (!checked) return Fail(checked.error());
+    for (std::size_t i = 0; i < checked->pieces.size(); ++i) {
+        if (checked->pieces[i].blob != pending.pieces_[i].blob) {
+            return Fail(Err(S3ErrorKind::kInvalidPart,
+                            "One or more of the specified parts could not be found. The part may not have been "
+                            "uploaded, or the specified entity tag may not match the part's entity tag."));
+        }
+    }
+    const auto& bucket = checked->bucket;
+    const auto& upload = checked->upload;
+    const auto& parts = checked->pieces;
+    BodyWriter& w = pending.writer_;
+    std::optional<ChecksumAlgorithm> full = w.algorithm();
+    // The multipart ETag is the MD5 of the parts' binary MD5s followed by "-N"; a composite
+    // checksum is the same construction over the parts' checksums.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
     Digest etag_md5 = Digest::Md5();
     std::optional<Digest> composite;
-    bool all_have_checksums = upload->checksum_algorithm.has_value();
-    if (upload->checksum_algorithm && !full) composite.emplace(Digest::For(*upload->checksum_algorithm));
+    bool all_have_checksums = upload.checksum_algorithm.has_value();
+    if (upload.checksum_algorithm && !full) composite.emplace(Digest::For(*upload.checksum_algorithm));
     for (const auto& s : parts) {
-        CopyInto(BlobPath(s.blob), 0, s.part.size, w);
         std::string raw_md5;
         for (std::size_t i = 0; i + 1 < s.part.etag.size(); i += 2) {
             raw_md5 += static_cast<char>(std::stoi(s.part.etag.substr(i, 2), nullptr, 16));
@@ -1018,24 +1137,25 @@ S3Result<ObjectVersion> S3Engine::DoCompleteMultipartUpload(const std::string& b
     v.parts_count = static_cast<int>(parts.size());
     v.etag = HexEncode(etag_md5.Final()) + "-" + std::to_string(parts.size());
     v.last_modified = clock_.Now();
-    v.content = upload->content;
-    v.metadata = upload->metadata;
-    v.tags = upload->tags;
+    v.content = upload.content;
+    v.metadata = upload.metadata;
+    v.tags = upload.tags;
     if (full) {
         v.checksum = StoredChecksum{*full, Base64Encode(sum), false};
     } else if (composite && all_have_checksums) {
-        v.checksum = StoredChecksum{*upload->checksum_algorithm,
+        v.checksum = StoredChecksum{*upload.checksum_algorithm,
                                     Base64Encode(composite->Final()) + "-" + std::to_string(parts.size()), true};
     }
-    std::string blob = AdoptBody(w);
+    std::string blob = StoreBody(w, v);
     std::vector<std::string> doomed;
     auto& all = db_.Prepare("SELECT blob FROM parts WHERE upload_id = ?1");
     all.BindAll(upload_id);
     while (all.Step()) doomed.push_back(all.Text(0));
     CommitWithNewBlob(blob, std::move(doomed), [&](std::vector<std::string>& doomed_blobs) {
-        v = InsertVersion(*bucket, std::move(v), blob, doomed_blobs);
+        v = InsertVersion(bucket, std::move(v), blob, doomed_blobs);
         db_.Prepare("DELETE FROM uploads WHERE upload_id = ?1").BindAll(upload_id).Execute();
     });
+    Notify("ObjectCreated:CompleteMultipartUpload", v);
     return v;
 }
 
@@ -1183,9 +1303,10 @@ S3Result<ObjectVersion> S3Engine::CompleteMultipartUpload(const std::string& buc
                                                           const std::string& upload_id,
                                                           const std::vector<CompletePart>& parts,
                                                           const WriteConditions& conditions) {
-    auto r = DoCompleteMultipartUpload(bucket, key, upload_id, parts, conditions);
-    if (r) Notify("ObjectCreated:CompleteMultipartUpload", *r);
-    return r;
+    auto pending = PrepareCompleteMultipartUpload(bucket, key, upload_id, parts, conditions);
+    if (!pending) return Fail(pending.error());
+    pending->Assemble();
+    return FinishCompleteMultipartUpload(std::move(pending).value());
 }
 
 }  // namespace sim::aws::s3::engine

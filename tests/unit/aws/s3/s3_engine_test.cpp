@@ -32,6 +32,7 @@ protected:
         EngineOptions options;
         options.root = root_ / "bodies";
         options.min_part_bytes = 10;  // small parts keep the tests small
+        options.inline_body_bytes = inline_bytes_;
         engine_ = std::make_unique<S3Engine>(*db_, *group_, clock_, options);
         group_->Attach(*db_);
     }
@@ -43,6 +44,12 @@ protected:
         db_.reset();
     }
     void Settle() { clock_.RunToQuiescence(); }
+    /// Reopens the engine storing every body as a file (the tests of the file life cycle).
+    void UseFilesForAllBodies() {
+        Close();
+        inline_bytes_ = 0;
+        Open(":memory:");
+    }
 
     BodyWriter Body(std::string_view data, std::optional<ChecksumAlgorithm> a = std::nullopt) {
         BodyWriter w = engine_->NewBody(a);
@@ -59,6 +66,7 @@ protected:
         return r.value();
     }
     static std::string Read(const ObjectVersion& v) {
+        if (v.inline_body) return *v.inline_body;
         std::ifstream in(v.body_path, std::ios::binary);
         return std::string(std::istreambuf_iterator<char>(in), {});
     }
@@ -75,6 +83,7 @@ protected:
     }
 
     fs::path root_;
+    std::size_t inline_bytes_ = EngineOptions{}.inline_body_bytes;
     core::ManualLoop loop_;
     clock::VirtualClock clock_{loop_, core::ParseIso8601("2027-01-01T00:00:00Z").value()};
     std::unique_ptr<store::Database> db_;
@@ -110,6 +119,7 @@ TEST_F(S3EngineTest, BucketRules) {
 }
 
 TEST_F(S3EngineTest, OverwriteDeletesTheOldBodyOnlyAfterCommit) {
+    UseFilesForAllBodies();
     ASSERT_TRUE(engine_->CreateBucket("bkt", "").ok());
     auto first = Put("bkt", "k", "one");
     PutObjectInput in{"bkt", "k", {}, {}, {}, {}, {}};
@@ -124,6 +134,7 @@ TEST_F(S3EngineTest, OverwriteDeletesTheOldBodyOnlyAfterCommit) {
 }
 
 TEST_F(S3EngineTest, BadDigestKeepsThePreviousObjectAndLeavesNoFile) {
+    UseFilesForAllBodies();
     ASSERT_TRUE(engine_->CreateBucket("bkt", "").ok());
     Put("bkt", "k", "original");
     PutObjectInput in{"bkt", "k", {}, {}, {}, {}, {}};
@@ -268,7 +279,7 @@ TEST_F(S3EngineTest, MultipartEtagIsMd5OfPartMd5s) {
                                          "-2");
     EXPECT_EQ(Read(*engine_->GetObject("bkt", "big")), p1 + p2);
     EXPECT_EQ(engine_->ListParts("bkt", "big", u->upload_id, 0, 10).error().kind, S3ErrorKind::kUploadNotFound);
-    EXPECT_EQ(FilesUnder(root_ / "bodies"), 1u);  // part files are gone
+    EXPECT_EQ(FilesUnder(root_ / "bodies"), 0u);  // part files are gone; the 24-byte result is in its row
 }
 
 TEST_F(S3EngineTest, SmallPartsAreRejectedAndAbortLeavesNoTrace) {
@@ -376,6 +387,111 @@ TEST_F(S3EngineTest, ObserverHearsEveryObjectChange) {
     ASSERT_TRUE(engine_->SetVersioning("bkt", Versioning::kEnabled).ok());
     ASSERT_TRUE(engine_->DeleteObject("bkt", "in/b.csv").ok());
     EXPECT_EQ(seen.back().name, "ObjectRemoved:DeleteMarkerCreated");
+}
+
+TEST_F(S3EngineTest, SmallBodiesLiveInTheRowLargerOnesInFiles) {
+    ASSERT_TRUE(engine_->CreateBucket("bkt", "").ok());
+    std::string limit(inline_bytes_, 's'), above(inline_bytes_ + 1, 'l');
+    auto small = Put("bkt", "small", limit);
+    EXPECT_TRUE(small.inline_body);
+    EXPECT_TRUE(small.body_path.empty());
+    EXPECT_EQ(FilesUnder(root_ / "bodies"), 0u);
+    auto large = Put("bkt", "large", above);
+    EXPECT_FALSE(large.inline_body);
+    EXPECT_EQ(FilesUnder(root_ / "bodies" / "blobs"), 1u);
+    EXPECT_EQ(Read(*engine_->GetObject("bkt", "small")), limit);
+    EXPECT_EQ(Read(*engine_->GetObject("bkt", "large")), above);
+    EXPECT_EQ(engine_->GetObject("bkt", "small")->etag, HexEncode(Md5Of(limit)));
+    // Listings do not carry bodies.
+    for (const auto& o : engine_->ListObjects("bkt", {})->objects) EXPECT_FALSE(o.inline_body);
+    // A small body replacing a file-backed one removes the file once committed; empty bodies are inline too.
+    Put("bkt", "large", "now small");
+    EXPECT_EQ(FilesUnder(root_ / "bodies"), 0u);
+    EXPECT_EQ(Read(*engine_->GetObject("bkt", "large")), "now small");
+    auto empty = Put("bkt", "empty", "");
+    EXPECT_EQ(*engine_->GetObject("bkt", "empty")->inline_body, "");
+    EXPECT_EQ(empty.etag, HexEncode(Md5Of("")));
+}
+
+TEST_F(S3EngineTest, InlineBodiesAreCopiedAndServeAsPartCopySources) {
+    ASSERT_TRUE(engine_->CreateBucket("bkt", "").ok());
+    std::string data = "0123456789abcdefghij";
+    Put("bkt", "src", data);
+    CopyObjectInput c;
+    c.source_bucket = "bkt";
+    c.source_key = "src";
+    c.bucket = "bkt";
+    c.key = "dst";
+    c.checksum_algorithm = ChecksumAlgorithm::kCrc32;  // re-reads the bytes
+    auto copied = engine_->CopyObject(c);
+    ASSERT_TRUE(copied.ok());
+    Settle();
+    EXPECT_EQ(Read(*engine_->GetObject("bkt", "dst")), data);
+    EXPECT_EQ(copied->object.checksum->value, Base64Encode(DigestOf(ChecksumAlgorithm::kCrc32, data)));
+    auto u = engine_->CreateMultipartUpload({"bkt", "mp", {}, {}, {}, std::nullopt, false});
+    auto src = engine_->GetObject("bkt", "src");
+    auto part = engine_->UploadPartCopy("bkt", "mp", u->upload_id, 1, *src, std::make_pair(std::uint64_t{2}, std::uint64_t{11}));
+    ASSERT_TRUE(part.ok());
+    Settle();
+    EXPECT_EQ(FilesUnder(root_ / "bodies" / "blobs"), 1u);  // parts are always files
+    auto done = engine_->CompleteMultipartUpload("bkt", "mp", u->upload_id, {{1, part->etag, {}}});
+    ASSERT_TRUE(done.ok());
+    Settle();
+    EXPECT_EQ(Read(*engine_->GetObject("bkt", "mp")), "23456789ab");
+    EXPECT_EQ(FilesUnder(root_ / "bodies"), 0u);
+}
+
+TEST_F(S3EngineTest, ALargeSpooledFileIsTakenAsTheBodyInsteadOfCopied) {
+    ASSERT_TRUE(engine_->CreateBucket("bkt", "").ok());
+    fs::path spool = root_ / "spool.body";
+    std::string data(inline_bytes_ + 100, 'z');
+    std::ofstream(spool, std::ios::binary) << data;
+    BodyWriter w = engine_->NewBody(ChecksumAlgorithm::kSha256);
+    w.Append(spool, 0, data.size(), /*take_file=*/true);
+    PutObjectInput in{"bkt", "k", {}, {}, {}, {}, {}};
+    in.expect.md5 = Md5Of(data);
+    auto v = engine_->PutObject(in, std::move(w));
+    ASSERT_TRUE(v.ok());
+    Settle();
+    EXPECT_FALSE(fs::exists(spool));  // renamed into place
+    EXPECT_EQ(Read(*engine_->GetObject("bkt", "k")), data);
+    EXPECT_EQ(v->checksum->value, Base64Encode(DigestOf(ChecksumAlgorithm::kSha256, data)));
+    // A slice, or a file small enough for the row, is copied and the original left alone.
+    std::ofstream(spool, std::ios::binary) << "tiny";
+    BodyWriter small = engine_->NewBody();
+    small.Append(spool, 1, 2, /*take_file=*/true);
+    ASSERT_TRUE(engine_->PutObject({"bkt", "s", {}, {}, {}, {}, {}}, std::move(small)).ok());
+    Settle();
+    EXPECT_TRUE(fs::exists(spool));
+    EXPECT_EQ(Read(*engine_->GetObject("bkt", "s")), "in");
+}
+
+TEST_F(S3EngineTest, ACompletionAssembledOffTheLoopIsCheckedAgainBeforeItCommits) {
+    ASSERT_TRUE(engine_->CreateBucket("bkt", "").ok());
+    auto u = engine_->CreateMultipartUpload({"bkt", "k", {}, {}, {}, std::nullopt, false});
+    std::string p1(100 * 1024, 'a'), p2 = "tail";
+    auto e1 = engine_->UploadPart("bkt", "k", u->upload_id, 1, Body(p1), {});
+    auto e2 = engine_->UploadPart("bkt", "k", u->upload_id, 2, Body(p2), {});
+    Settle();
+    std::vector<CompletePart> parts{{1, e1->etag, {}}, {2, e2->etag, {}}};
+    // Prepared, assembled (as the body pool would), then the upload is aborted: nothing is created.
+    auto pending = engine_->PrepareCompleteMultipartUpload("bkt", "k", u->upload_id, parts);
+    ASSERT_TRUE(pending.ok());
+    EXPECT_EQ(pending->size(), p1.size() + p2.size());
+    pending->Assemble();
+    // A part uploaded again meanwhile (same bytes, new file): the assembled body is not the one asked for.
+    ASSERT_TRUE(engine_->UploadPart("bkt", "k", u->upload_id, 2, Body(p2), {}).ok());
+    Settle();
+    EXPECT_EQ(engine_->FinishCompleteMultipartUpload(std::move(pending).value()).error().kind, S3ErrorKind::kInvalidPart);
+    auto again = engine_->PrepareCompleteMultipartUpload("bkt", "k", u->upload_id, parts);
+    ASSERT_TRUE(again.ok());
+    again->Assemble();
+    ASSERT_TRUE(engine_->AbortMultipartUpload("bkt", "k", u->upload_id).ok());
+    Settle();
+    EXPECT_EQ(engine_->FinishCompleteMultipartUpload(std::move(again).value()).error().kind, S3ErrorKind::kUploadNotFound);
+    Settle();
+    EXPECT_EQ(engine_->GetObject("bkt", "k").error().kind, S3ErrorKind::kKeyNotFound);
+    EXPECT_EQ(FilesUnder(root_ / "bodies"), 0u);
 }
 
 }  // namespace
