@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -326,6 +327,10 @@ void Runtime::InstallS3() {
         };
     }
     ao.chunk_signing = [this](const core::Request& request) { return aws_auth_->ChunkSigning(request); };
+    // Large bodies are read and hashed off the loop; on the virtual clock inline (0 threads), so a
+    // run stays deterministic and the clock's quiescence covers the completions it posts.
+    body_pool_ = std::make_unique<core::WorkPool>(loop_, virtual_clock_ ? 0 : kBodyIoThreads);
+    ao.body_pool = body_pool_.get();
     s3_api_ = std::make_unique<aws::s3::api::S3Api>(*s3_engine_, *clock_, ao);
     s3_api_->Install(aws_router_);
     control_->AddResetHook({"s3", [this] {
@@ -368,6 +373,9 @@ core::Status<> Runtime::Listen() {
     so.spool_dir = options_.ephemeral ? std::filesystem::temp_directory_path().string()
                                       : (std::filesystem::path(options_.data_dir) / "tmp").string();
     std::filesystem::create_directories(so.spool_dir);
+    // A peer that goes away mid-write must cost one connection, not the process: Asio's socket
+    // writes pass MSG_NOSIGNAL, but any other write to a closed pipe or socket would raise SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
     server_ = std::make_unique<http::Server>(loop_, so);
     // Signals are caught before the first "listening" line: whoever reacts to it may signal at once.
     loop_.OnTerminationSignal([this](int signo) { BeginShutdown(signo); });

@@ -34,6 +34,7 @@
 #include "sim/core/random.hpp"
 #include "sim/core/router.hpp"
 #include "sim/core/transport.hpp"
+#include "sim/core/work_pool.hpp"
 #include "sim/http/asio_loop.hpp"
 #include "sim/http/client.hpp"
 #include "sim/http/server.hpp"
@@ -148,6 +149,10 @@ private:
     std::unique_ptr<Provisioner> provisioner_;
     std::unique_ptr<http::Server> server_;
     std::map<std::string, std::uint16_t> bound_ports_;
+    /// Threads reading and hashing large S3 bodies (real clock; none on the virtual clock).
+    static constexpr std::size_t kBodyIoThreads = 2;
+    /// Declared last, so it is destroyed first: its threads finish before anything else goes.
+    std::unique_ptr<core::WorkPool> body_pool_;
     bool shutting_down_ = false;
 };
 

@@ -1,10 +1,8 @@
 #include "sim/aws/s3/api/s3_api.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -118,8 +116,27 @@ std::string ChecksumElement(ChecksumAlgorithm a) { return "Checksum" + std::stri
 
 }  // namespace
 
+/// A PutObject/UploadPart body on its way from the request (memory or spooled file), aws-chunked
+/// decoded, into a writer. Prepared on the loop (begin_body in Dispatch); filled by ReadBody.
+struct BodyJob {
+    engine::BodyWriter writer;
+    AwsChunkedDecoder decoder;
+    bool chunked = false;
+    std::optional<engine::ChecksumAlgorithm> algorithm;
+    engine::BodyExpectations expect;
+    std::optional<core::Response> error;  ///< set by ReadBody when the body is refused
+};
+
 struct S3Api::Context {
-    core::Request& req;
+    Context(core::Request request, core::Respond respond_to, std::string id)
+        : req(std::move(request)),
+          respond(std::move(respond_to)),
+          request_id(std::move(id)),
+          head(req.method == "HEAD"),
+          query(protocol::ParseQueryPairs(req.Query())) {}
+
+    core::Request req;
+    core::Respond respond;
     std::string request_id;
     std::string bucket;
     std::string key;
@@ -172,12 +189,6 @@ struct S3Api::Context {
 
 namespace {
 
-/// A body read from the request (memory or spooled file), aws-chunked decoded, into a writer.
-struct ReadBody {
-    std::optional<engine::BodyWriter> writer;
-    engine::BodyExpectations expect;
-    std::optional<core::Response> error;
-};
 
 std::optional<ChecksumAlgorithm> RequestedAlgorithm(const core::Headers& h) {
     for (const char* name : {"x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"}) {
@@ -209,13 +220,7 @@ core::Result<std::string> BodyText(const core::Request& req, AwsChunkedDecoder d
     std::string raw;
     if (req.body_file) {
         if (req.body_file->length > kMaxXmlBody) return core::Fail(core::Error::InvalidArgument("body too large"));
-        raw.resize(req.body_file->length);
-        int fd = ::open(req.body_file->path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw std::runtime_error("cannot open spooled body");
-        ssize_t n = ::pread(fd, raw.data(), raw.size(), static_cast<off_t>(req.body_file->offset));
-        ::close(fd);
-        if (n < 0) throw std::runtime_error("cannot read spooled body");
-        raw.resize(static_cast<std::size_t>(n));
+        raw = core::BodyText(core::Response{200, {}, {}, req.body_file});
     } else {
         raw = req.body;
     }
@@ -224,6 +229,67 @@ core::Result<std::string> BodyText(const core::Request& req, AwsChunkedDecoder d
     if (auto s = d.Feed(raw, [&](std::string_view b) { out.append(b); }); !s) return core::Fail(s.error());
     if (auto s = d.Finish(); !s) return core::Fail(s.error());
     return out;
+}
+
+core::Response ChunkError(const S3Api::Context& ctx, const core::Error& e);
+
+/// Reads the request's body into `job.writer` (sets job.error when it is refused). Touches only
+/// the request and the job: runs on the body I/O pool for bodies that become files.
+void ReadBody(const S3Api::Context& ctx, BodyJob& job) {
+    const core::Request& req = ctx.req;
+    auto sink = [&](std::string_view bytes) { job.writer.Write(bytes); };
+    if (!job.chunked) {
+        if (req.body_file) {
+            // A spooled body the server gives away becomes the object's file (renamed, not copied).
+            job.writer.Append(req.body_file->path, req.body_file->offset, req.body_file->length,
+                              req.body_file->remove_when_done);
+        } else {
+            job.writer.Write(req.body);
+        }
+    } else {
+        auto feed = [&](std::string_view bytes) -> bool {
+            if (auto s = job.decoder.Feed(bytes, sink); !s) {
+                job.error = ChunkError(ctx, s.error());
+                return false;
+            }
+            return true;
+        };
+        if (req.body_file) {
+            if (!core::ReadSlice(*req.body_file, feed)) return;
+        } else if (!feed(req.body)) {
+            return;
+        }
+        if (auto s = job.decoder.Finish(); !s) {
+            job.error = s.error().kind == core::ErrorKind::kPermissionDenied
+                            ? ChunkError(ctx, s.error())
+                            : ctx.Error(400, "IncompleteBody", "The request body terminated unexpectedly");
+            return;
+        }
+        if (auto dl = ctx.Header("x-amz-decoded-content-length")) {
+            if (*dl != std::to_string(job.decoder.decoded_bytes())) {
+                job.error = ctx.Error(400, "IncompleteBody",
+                                      "You did not provide the number of bytes specified by the Content-Length "
+                                      "HTTP header");
+                return;
+            }
+        }
+        if (job.algorithm) {
+            std::string want = "x-amz-checksum-" + Lower(engine::ToString(*job.algorithm));
+            for (const auto& [name, value] : job.decoder.trailers()) {
+                if (name == want) job.expect.checksum = value;
+            }
+        }
+    }
+    if (job.algorithm && !job.expect.checksum) job.expect.checksum = ChecksumHeaderValue(req.headers, *job.algorithm);
+}
+
+core::Response ChunkError(const S3Api::Context& ctx, const core::Error& e) {
+    if (e.kind == core::ErrorKind::kPermissionDenied) {
+        return ctx.Error(403, "SignatureDoesNotMatch",
+                         "The request signature we calculated does not match the signature you provided. Check "
+                         "your key and signing method. (" + e.message + ")");
+    }
+    return ctx.Error(400, "InvalidRequest", e.message);
 }
 
 std::string StoredContentEncoding(std::string_view header) {
@@ -324,6 +390,12 @@ void WriteOwner(XmlWriter& w, std::string_view element = "Owner") {
 
 std::string BoolText(bool b) { return b ? "true" : "false"; }
 
+void SetChecksumHeader(core::Response& r, const std::optional<engine::StoredChecksum>& c) {
+    if (!c) return;
+    r.headers.Set("x-amz-checksum-" + Lower(engine::ToString(c->algorithm)), c->value);
+    r.headers.Set("x-amz-checksum-type", c->composite ? "COMPOSITE" : "FULL_OBJECT");
+}
+
 }  // namespace
 
 S3Api::S3Api(engine::S3Engine& engine, clock::Clock& clock, S3ApiOptions options)
@@ -343,9 +415,11 @@ void S3Api::Install(core::Router& router) {
         }
     };
     auto handler = [this](core::Request request, core::Respond respond) { Handle(std::move(request), respond); };
+    core::RouteOptions spooled{.max_body_bytes = options_.max_body_bytes, .spool_body_to_file = true};
+    spooled.answer_from_head = [this](const core::Request& head) { return RefuseTooLarge(head); };
     for (const char* method : {"PUT", "POST"}) {
         router.AddWhen(method, "/{path...}", small_body, handler, core::RouteOptions{.max_body_bytes = small});
-        router.AddWhen(method, "/{path...}", is_s3, handler, core::RouteOptions{.max_body_bytes = options_.max_body_bytes, .spool_body_to_file = true});
+        router.AddWhen(method, "/{path...}", is_s3, handler, spooled);
     }
     router.AddWhen("*", "/{path...}", is_s3, handler);
 }
@@ -370,47 +444,115 @@ std::string VirtualHostedBucket(std::string_view host_header) {
     return host_bucket;
 }
 
-void S3Api::Handle(core::Request request, core::Respond respond) { respond(HandleSync(request)); }
-
-core::Response S3Api::HandleSync(core::Request& req) {
-    Context ctx{req, ids_.Hex(8), {}, {}, false, req.method == "HEAD", protocol::ParseQueryPairs(req.Query())};
-    for (auto& c : ctx.request_id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    core::Response response;
-    try {
-        // Addressing: virtual-hosted style names the bucket in the Host header.
-        std::string host_bucket = VirtualHostedBucket(req.headers.Get("Host").value_or(""));
-        std::string_view path = req.Path();
-        if (path.starts_with('/')) path.remove_prefix(1);
-        if (!host_bucket.empty()) {
-            ctx.bucket = host_bucket;
-            ctx.key = core::PercentDecode(path);
-            ctx.has_key = !path.empty();
-        } else if (!path.empty()) {
-            std::size_t slash = path.find('/');
-            ctx.bucket = core::PercentDecode(path.substr(0, slash));
-            if (slash != std::string_view::npos && slash + 1 < path.size()) {
-                ctx.key = core::PercentDecode(path.substr(slash + 1));
-                ctx.has_key = true;
-            }
-        }
-
-        // Authentication: the edge's one credential check (sim/app's AwsAuth), when it is given.
-        if (options_.authenticate) {
-            if (auto denial = options_.authenticate(req, host_bucket))
-                response = ctx.Error(denial->status, denial->code, denial->message);
-        }
-        if (response.status == 200) response = Dispatch(ctx);
-    } catch (const std::exception& e) {
-        spdlog::error("[s3] {} {} failed (request {}): {}", req.method, req.target, ctx.request_id, e.what());
-        response = ctx.Error(500, "InternalError", "We encountered an internal error. Please try again.");
-    }
-    response.headers.Set("x-amz-request-id", ctx.request_id);
-    // HEAD answers carry no body; an object's inline bytes stay so the server reports their length.
-    if (ctx.head && response.status >= 300) response.body.clear();
-    return response;
+std::string S3Api::NewRequestId() {
+    std::string id = ids_.Hex(8);
+    for (auto& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return id;
 }
 
-core::Response S3Api::Dispatch(Context& ctx) {
+std::string S3Api::Address(Context& ctx) {
+    // Virtual-hosted style names the bucket in the Host header.
+    const core::Request& req = ctx.req;
+    std::string host_bucket = VirtualHostedBucket(req.headers.Get("Host").value_or(""));
+    std::string_view path = req.Path();
+    if (path.starts_with('/')) path.remove_prefix(1);
+    if (!host_bucket.empty()) {
+        ctx.bucket = host_bucket;
+        ctx.key = core::PercentDecode(path);
+        ctx.has_key = !path.empty();
+    } else if (!path.empty()) {
+        std::size_t slash = path.find('/');
+        ctx.bucket = core::PercentDecode(path.substr(0, slash));
+        if (slash != std::string_view::npos && slash + 1 < path.size()) {
+            ctx.key = core::PercentDecode(path.substr(slash + 1));
+            ctx.has_key = true;
+        }
+    }
+    return host_bucket;
+}
+
+std::optional<core::Response> S3Api::RefuseTooLarge(const core::Request& head) {
+    if (head.method != "PUT") return std::nullopt;
+    // The payload size a client declares: x-amz-decoded-content-length for aws-chunked bodies
+    // (Content-Length then includes the chunk framing), else Content-Length.
+    auto declared = head.headers.Get(IsChunked(head.headers) ? "x-amz-decoded-content-length" : "Content-Length");
+    if (!declared) return std::nullopt;
+    std::uint64_t size = 0;
+    auto [end, ec] = std::from_chars(declared->data(), declared->data() + declared->size(), size);
+    if (ec != std::errc() || end != declared->data() + declared->size()) return std::nullopt;
+    if (size <= engine_.options().max_object_bytes) return std::nullopt;
+    core::Request copy;
+    copy.method = head.method;
+    copy.target = head.target;
+    copy.headers = head.headers;
+    Context ctx(std::move(copy), nullptr, NewRequestId());
+    Address(ctx);
+    core::Response r = ctx.Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+    r.headers.Set("x-amz-request-id", ctx.request_id);
+    return r;
+}
+
+void S3Api::Handle(core::Request request, core::Respond respond) {
+    auto shared = std::make_shared<Context>(std::move(request), std::move(respond), NewRequestId());
+    Context& ctx = *shared;
+    Guarded(ctx, [&]() -> std::optional<core::Response> {
+        std::string host_bucket = Address(ctx);
+        // Authentication: the edge's one credential check (sim/app's AwsAuth), when it is given.
+        if (options_.authenticate) {
+            if (auto denial = options_.authenticate(ctx.req, host_bucket))
+                return ctx.Error(denial->status, denial->code, denial->message);
+        }
+        // In-process and small requests: the same size refusal the HTTP layer makes from the head.
+        if (auto refused = RefuseTooLarge(ctx.req)) return refused;
+        return Dispatch(shared);
+    });
+}
+
+void S3Api::Guarded(Context& ctx, const std::function<std::optional<core::Response>()>& step) {
+    std::optional<core::Response> response;
+    try {
+        response = step();
+    } catch (const std::exception& e) {
+        spdlog::error("[s3] {} {} failed (request {}): {}", ctx.req.method, ctx.req.target, ctx.request_id, e.what());
+        response = ctx.Error(500, "InternalError", "We encountered an internal error. Please try again.");
+    }
+    if (!response) return;  // answered later, from the body I/O pool's completion
+    response->headers.Set("x-amz-request-id", ctx.request_id);
+    // HEAD answers carry no body; an object's inline bytes stay so the server reports their length.
+    if (ctx.head && response->status >= 300) response->body.clear();
+    ctx.respond(std::move(*response));
+}
+
+std::optional<core::Response> S3Api::Offload(const std::shared_ptr<Context>& shared, std::uint64_t bytes,
+                                             core::Task work, std::function<core::Response()> then) {
+    if (!options_.body_pool || bytes <= engine_.options().inline_body_bytes) {
+        // Small bodies stay in memory and in the row: cheaper here than a trip to the pool.
+        work();
+        return then();
+    }
+    options_.body_pool->Submit(std::move(work), [this, shared, then = std::move(then)](std::exception_ptr failure) {
+        Guarded(*shared, [&]() -> std::optional<core::Response> {
+            if (failure) std::rethrow_exception(failure);
+            return then();
+        });
+    });
+    return std::nullopt;
+}
+
+std::optional<core::Response> S3Api::ReadBodyThen(const std::shared_ptr<Context>& shared, BodyJob job, BodyThen then) {
+    const core::Request& req = shared->req;
+    std::uint64_t bytes = req.body_file ? req.body_file->length : req.body.size();
+    auto state = std::make_shared<BodyJob>(std::move(job));
+    return Offload(
+        shared, bytes, [shared, state] { ReadBody(*shared, *state); },
+        [state, then = std::move(then)] {
+            if (state->error) return std::move(*state->error);
+            return then(std::move(*state));
+        });
+}
+
+std::optional<core::Response> S3Api::Dispatch(const std::shared_ptr<Context>& shared) {
+    Context& ctx = *shared;
     core::Request& req = ctx.req;
     const std::string& m = req.method;
     auto fail = [&](const S3Error& e) { return ctx.Error(e); };
@@ -433,97 +575,21 @@ core::Response S3Api::Dispatch(Context& ctx) {
         }
         return decoder;
     };
-    auto chunk_error = [&](const core::Error& e) {
-        if (e.kind == core::ErrorKind::kPermissionDenied) {
-            return ctx.Error(403, "SignatureDoesNotMatch",
-                             "The request signature we calculated does not match the signature you provided. Check "
-                             "your key and signing method. (" + e.message + ")");
-        }
-        return ctx.Error(400, "InvalidRequest", e.message);
-    };
+    auto chunk_error = [&](const core::Error& e) { return ChunkError(ctx, e); };
 
-    // --- body reading for PutObject / UploadPart ----------------------------------------------
-    auto read_body = [&](std::optional<ChecksumAlgorithm> fallback) -> ReadBody {
-        ReadBody out;
+    // --- body reading for PutObject / UploadPart (ReadBody does the reading) --------------------
+    auto begin_body = [&](std::optional<ChecksumAlgorithm> fallback) -> core::Result<BodyJob, core::Response> {
         std::optional<ChecksumAlgorithm> algorithm = RequestedAlgorithm(req.headers);
         if (!algorithm) algorithm = fallback;
+        engine::BodyExpectations expect;
         if (auto md5 = ctx.Header("Content-MD5")) {
             auto raw = engine::Base64Decode(*md5);
             if (!raw || raw->size() != 16) {
-                out.error = ctx.Error(400, "InvalidDigest", "The Content-MD5 you specified is not valid.");
-                return out;
+                return core::Fail(ctx.Error(400, "InvalidDigest", "The Content-MD5 you specified is not valid."));
             }
-            out.expect.md5 = *raw;
+            expect.md5 = *raw;
         }
-        engine::BodyWriter writer = engine_.NewBody(algorithm);
-        bool chunked = IsChunked(req.headers);
-        AwsChunkedDecoder decoder = chunk_decoder();
-        auto sink = [&](std::string_view bytes) { writer.Write(bytes); };
-        auto feed = [&](std::string_view bytes) -> bool {
-            if (!chunked) {
-                writer.Write(bytes);
-                return true;
-            }
-            if (auto s = decoder.Feed(bytes, sink); !s) {
-                out.error = chunk_error(s.error());
-                return false;
-            }
-            return true;
-        };
-        if (req.body_file) {
-            int fd = ::open(req.body_file->path.c_str(), O_RDONLY | O_CLOEXEC);
-            if (fd < 0) throw std::runtime_error("cannot open spooled body " + req.body_file->path.string());
-            std::string buf(1 << 20, '\0');
-            std::uint64_t offset = req.body_file->offset, left = req.body_file->length;
-            while (left > 0) {
-                auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size()));
-                ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(offset));
-                if (n <= 0) {
-                    ::close(fd);
-                    throw std::runtime_error("short read of spooled body");
-                }
-                offset += static_cast<std::uint64_t>(n);
-                left -= static_cast<std::uint64_t>(n);
-                if (!feed(std::string_view(buf.data(), static_cast<std::size_t>(n)))) {
-                    ::close(fd);
-                    return out;
-                }
-            }
-            ::close(fd);
-        } else if (!feed(req.body)) {
-            return out;
-        }
-        if (chunked) {
-            if (auto s = decoder.Finish(); !s) {
-                out.error = s.error().kind == core::ErrorKind::kPermissionDenied
-                                ? chunk_error(s.error())
-                                : ctx.Error(400, "IncompleteBody", "The request body terminated unexpectedly");
-                return out;
-            }
-            if (auto dl = ctx.Header("x-amz-decoded-content-length")) {
-                if (*dl != std::to_string(decoder.decoded_bytes())) {
-                    out.error = ctx.Error(400, "IncompleteBody",
-                                          "You did not provide the number of bytes specified by the Content-Length "
-                                          "HTTP header");
-                    return out;
-                }
-            }
-            if (algorithm) {
-                std::string want = "x-amz-checksum-" + Lower(engine::ToString(*algorithm));
-                for (const auto& [name, value] : decoder.trailers()) {
-                    if (name == want) out.expect.checksum = value;
-                }
-            }
-        }
-        if (algorithm && !out.expect.checksum) out.expect.checksum = ChecksumHeaderValue(req.headers, *algorithm);
-        out.writer.emplace(std::move(writer));
-        return out;
-    };
-
-    auto checksum_header = [&](core::Response& r, const std::optional<engine::StoredChecksum>& c) {
-        if (!c) return;
-        r.headers.Set("x-amz-checksum-" + Lower(engine::ToString(c->algorithm)), c->value);
-        r.headers.Set("x-amz-checksum-type", c->composite ? "COMPOSITE" : "FULL_OBJECT");
+        return BodyJob{engine_.NewBody(algorithm), chunk_decoder(), IsChunked(req.headers), algorithm, expect, {}};
     };
 
     auto xml_body = [&]() -> core::Result<protocol::XmlElement, core::Response> {
@@ -890,19 +956,27 @@ core::Response S3Api::Dispatch(Context& ctx) {
             engine::WriteConditions wc;
             if (auto v = ctx.Header("If-Match")) wc.if_match = *v;
             if (auto v = ctx.Header("If-None-Match")) wc.if_none_match_any = *v == "*";
-            auto v = engine_.CompleteMultipartUpload(ctx.bucket, ctx.key, *upload_id, parts, wc);
-            if (!v) return fail(v.error());
-            XmlWriter w;
-            w.Declaration().Open("CompleteMultipartUploadResult", kXmlns);
-            w.Element("Location", "/" + ctx.bucket + "/" + core::PercentEncode(ctx.key, true));
-            w.Element("Bucket", ctx.bucket).Element("Key", ctx.key).Element("ETag", Quoted(v->etag));
-            if (v->checksum) {
-                w.Element(ChecksumElement(v->checksum->algorithm), v->checksum->value);
-                w.Element("ChecksumType", v->checksum->composite ? "COMPOSITE" : "FULL_OBJECT");
-            }
-            core::Response r = ctx.Xml(200, w.Finish());
-            if (v->version_id != engine::kNullVersionId) r.headers.Set("x-amz-version-id", v->version_id);
-            return r;
+            auto prepared = engine_.PrepareCompleteMultipartUpload(ctx.bucket, ctx.key, *upload_id, parts, wc);
+            if (!prepared) return fail(prepared.error());
+            // Concatenating the parts is large blob I/O: on the body pool, then committed here.
+            auto pending = std::make_shared<engine::PendingCompletion>(std::move(prepared).value());
+            std::uint64_t bytes = pending->size();
+            return Offload(shared, bytes, [pending] { pending->Assemble(); }, [this, shared, pending] {
+                Context& c = *shared;
+                auto v = engine_.FinishCompleteMultipartUpload(std::move(*pending));
+                if (!v) return c.Error(v.error());
+                XmlWriter w;
+                w.Declaration().Open("CompleteMultipartUploadResult", kXmlns);
+                w.Element("Location", "/" + c.bucket + "/" + core::PercentEncode(c.key, true));
+                w.Element("Bucket", c.bucket).Element("Key", c.key).Element("ETag", Quoted(v->etag));
+                if (v->checksum) {
+                    w.Element(ChecksumElement(v->checksum->algorithm), v->checksum->value);
+                    w.Element("ChecksumType", v->checksum->composite ? "COMPOSITE" : "FULL_OBJECT");
+                }
+                core::Response r = c.Xml(200, w.Finish());
+                if (v->version_id != engine::kNullVersionId) r.headers.Set("x-amz-version-id", v->version_id);
+                return r;
+            });
         }
         return not_implemented();
     }
@@ -972,16 +1046,22 @@ core::Response S3Api::Dispatch(Context& ctx) {
             } else {
                 return fail(pages.error());
             }
-            auto body = read_body(upload_algorithm);
-            if (body.error) return *body.error;
-            auto p = engine_.UploadPart(ctx.bucket, ctx.key, *upload_id, part_number, std::move(*body.writer), body.expect);
-            if (!p) return fail(p.error());
-            core::Response r;
-            r.headers.Set("ETag", Quoted(p->etag));
-            if (p->checksum && upload_algorithm) {
-                r.headers.Set("x-amz-checksum-" + Lower(engine::ToString(*upload_algorithm)), *p->checksum);
-            }
-            return r;
+            auto job = begin_body(upload_algorithm);
+            if (!job) return job.error();
+            return ReadBodyThen(shared, std::move(job).value(),
+                                [this, shared, upload_id = *upload_id, part_number, upload_algorithm](BodyJob body) {
+                                    Context& c = *shared;
+                                    auto p = engine_.UploadPart(c.bucket, c.key, upload_id, part_number,
+                                                                std::move(body.writer), body.expect);
+                                    if (!p) return c.Error(p.error());
+                                    core::Response r;
+                                    r.headers.Set("ETag", Quoted(p->etag));
+                                    if (p->checksum && upload_algorithm) {
+                                        r.headers.Set("x-amz-checksum-" + Lower(engine::ToString(*upload_algorithm)),
+                                                      *p->checksum);
+                                    }
+                                    return r;
+                                });
         }
         if (copy_source) {
             engine::CopyObjectInput in;
@@ -1041,16 +1121,20 @@ core::Response S3Api::Dispatch(Context& ctx) {
             if (*v != "*") return ctx.Error(501, "NotImplemented", "If-None-Match only supports *");
             in.conditions.if_none_match_any = true;
         }
-        auto body = read_body(std::nullopt);
-        if (body.error) return *body.error;
-        in.expect = body.expect;
-        auto v = engine_.PutObject(in, std::move(*body.writer));
-        if (!v) return fail(v.error());
-        core::Response r;
-        r.headers.Set("ETag", Quoted(v->etag));
-        if (v->version_id != engine::kNullVersionId) r.headers.Set("x-amz-version-id", v->version_id);
-        checksum_header(r, v->checksum);
-        return r;
+        // The bucket is checked before any body work (nothing is hashed or written for a missing one).
+        if (auto b = engine_.GetBucket(ctx.bucket); !b) return fail(b.error());
+        auto job = begin_body(std::nullopt);
+        if (!job) return job.error();
+        return ReadBodyThen(shared, std::move(job).value(), [this, shared, in = std::move(in)](BodyJob body) mutable {
+            in.expect = body.expect;
+            auto v = engine_.PutObject(in, std::move(body.writer));
+            if (!v) return shared->Error(v.error());
+            core::Response r;
+            r.headers.Set("ETag", Quoted(v->etag));
+            if (v->version_id != engine::kNullVersionId) r.headers.Set("x-amz-version-id", v->version_id);
+            SetChecksumHeader(r, v->checksum);
+            return r;
+        });
     }
 
     if (m == "DELETE") {

@@ -13,7 +13,9 @@
 //     CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads.
 //   Addressing: path-style (`/bucket/key`) and virtual-hosted-style (`bucket.localhost:4566`,
 //     `bucket.s3.localhost:4566`, `bucket.s3[.region].amazonaws.com`).
-//   Bodies: streamed to and from files (large uploads are spooled by the HTTP layer); the
+//   Bodies: streamed to and from files (large uploads are spooled by the HTTP layer; a spooled
+//     body is hashed on the body I/O pool and renamed into place, never copied), or kept in the
+//     object's row up to 64 KiB (see s3_engine.hpp); the
 //     `aws-chunked` content encoding with trailing checksums; Content-MD5 and x-amz-checksum-*
 //     (CRC32, CRC32C, CRC64NVME, SHA1, SHA256) verified (BadDigest) and returned on GET/HEAD with
 //     x-amz-checksum-mode: ENABLED; Range (206/416); conditional reads (If-Match, If-None-Match,
@@ -29,9 +31,11 @@
 // Limitations
 //   No ACLs, bucket policies, CORS, lifecycle, encryption, object lock, website, notifications,
 //   bucket tagging or POST-form uploads (NotImplemented). One owner for everything. GetObject by
-//   partNumber is not supported. Bodies
-//   are read and written on the event-loop thread (a 1 GiB upload blocks other requests while it
-//   is hashed and moved into place). EntityTooLarge is enforced on the decoded size (5 GiB).
+//   partNumber is not supported. PutObject and UploadPart bodies larger than the inline limit are
+//   read, decoded and hashed, and CompleteMultipartUpload's parts concatenated, on
+//   S3ApiOptions::body_pool; the copies inside CopyObject (multipart or re-checksummed sources) and
+//   UploadPartCopy still run on the event-loop thread. GET bodies are streamed by the HTTP layer
+//   from the loop, 64 KiB at a time.
 
 #include <cstdint>
 #include <functional>
@@ -47,6 +51,7 @@
 #include "sim/core/message.hpp"
 #include "sim/core/random.hpp"
 #include "sim/core/router.hpp"
+#include "sim/core/work_pool.hpp"
 
 namespace sim::aws::s3::api {
 
@@ -78,7 +83,13 @@ struct S3ApiOptions {
     std::uint64_t max_body_bytes = 5ull * 1024 * 1024 * 1024 + 64ull * 1024 * 1024;
     /// Seed of request ids.
     std::uint64_t seed = 1;
+    /// Where PutObject/UploadPart bodies bigger than the engine's inline limit are read, decoded
+    /// and hashed (off the event loop; an inline pool on the virtual clock). Null: on the loop.
+    core::WorkPool* body_pool = nullptr;
 };
+
+/// A request body being read into an engine BodyWriter (defined in s3_api.cpp).
+struct BodyJob;
 
 class S3Api {
 public:
@@ -86,13 +97,33 @@ public:
 
     /// Adds S3's catch-all routes (install after every other AWS service).
     void Install(core::Router& router);
-    /// Handles one request (answers synchronously).
+    /// Handles one request: answers at once, or (a large body) once the body pool has read it.
     void Handle(core::Request request, core::Respond respond);
-    core::Response HandleSync(core::Request& request);
+
+    /// One request in flight (defined in s3_api.cpp).
+    struct Context;
+
+    /// EntityTooLarge (S3's XML error) when a PUT declares a payload above the engine's object
+    /// limit (Content-Length, or x-amz-decoded-content-length for aws-chunked): decided from the
+    /// head, before the body is read (RouteOptions::answer_from_head); nullopt otherwise.
+    std::optional<core::Response> RefuseTooLarge(const core::Request& head);
 
 private:
-    struct Context;
-    core::Response Dispatch(Context& ctx);
+    using BodyThen = std::function<core::Response(BodyJob job)>;
+    std::string NewRequestId();
+    /// Fills ctx.bucket/key from the path or a virtual-hosted Host header; returns the Host's bucket ("" path style).
+    std::string Address(Context& ctx);
+    /// nullopt: the answer comes later (through Guarded, from the pool's completion).
+    std::optional<core::Response> Dispatch(const std::shared_ptr<Context>& ctx);
+    /// Runs `step`; answers its response (500 InternalError if it throws) unless it is nullopt.
+    void Guarded(Context& ctx, const std::function<std::optional<core::Response>()>& step);
+    /// Runs `work` (blob I/O touching no loop state) on the body pool when `bytes` is above the
+    /// engine's inline limit, else here; then answers `then()` on the loop. nullopt: answered later.
+    std::optional<core::Response> Offload(const std::shared_ptr<Context>& ctx, std::uint64_t bytes, core::Task work,
+                                          std::function<core::Response()> then);
+    /// Reads the request's body into `job` (on the body pool when it is large), then answers
+    /// `then(job)`; nullopt when that happens later.
+    std::optional<core::Response> ReadBodyThen(const std::shared_ptr<Context>& ctx, BodyJob job, BodyThen then);
 
     engine::S3Engine& engine_;
     clock::Clock& clock_;
