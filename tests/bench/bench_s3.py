@@ -15,18 +15,16 @@ Every server started here is stopped by its PID. Bounded: --deadline (default 23
 import argparse
 import http.client
 import os
-import re
 import shutil
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-from bench_support import free_port, rss_kib
+from bench_support import MotoServer, rss_kib, run_wrk
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
@@ -80,22 +78,6 @@ def request(port, method, path, body=None, headers=None):
         return data
     finally:
         conn.close()
-
-
-def wrk(port, path, duration, connections, script=None):
-    args = ["wrk", "-t2", "-c%d" % connections, "-d%ds" % duration, "--timeout", "10s"]
-    if script:
-        args += ["-s", script]
-    out = subprocess.run(args + ["http://127.0.0.1:%d%s" % (port, path)], capture_output=True, text=True,
-                         timeout=duration + 30).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", out)
-    scale = {"B": 1 / 1e6, "KB": 1024 / 1e6, "MB": 1024 * 1024 / 1e6, "GB": 1024 ** 3 / 1e6}
-    mbs = float(transfer.group(1)) * scale.get(transfer.group(2), 1) if transfer else 0.0
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errors = re.search(r"Socket errors:.*", out)
-    return {"rps": rps, "mbs": mbs, "non2xx": int(bad.group(1)) if bad else 0,
-            "errors": errors.group(0) if errors else ""}
 
 
 def pipelined_puts(port, keys, connections=4, batch=500):
@@ -194,44 +176,21 @@ def big_transfer(port, pid, size):
     return up.peak, up_s, down.peak, down_s
 
 
-class Moto:
-    def __init__(self):
-        self.port = free_port()
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("moto_server did not start")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-
 # moto refuses anonymous reads unless the ACL allows them; cardsim ignores ACL headers.
 PUBLIC = {"x-amz-acl": "public-read", "Content-Type": "application/octet-stream"}
 
 
-def bench_small_and_medium(name, port, pid, args, put_script, connections, out):
+def bench_small_and_medium(name, port, pid, args, work, out):
     request(port, "PUT", "/bench", headers=PUBLIC)
     request(port, "PUT", "/bench/small", body=os.urandom(1024), headers=PUBLIC)
     request(port, "PUT", "/bench/medium", body=os.urandom(1 << 20), headers=PUBLIC)
+
+    def run(lua, label, path):
+        return run_wrk(port, lua, 2, args.connections, args.duration, work, "%s-%s" % (name, label), path)
     out[name] = {
-        "put": wrk(port, "/", args.duration, connections, put_script),
-        "get1k": wrk(port, "/bench/small", args.duration, connections),
-        "get1m": wrk(port, "/bench/medium", args.duration, connections),
+        "put": run(PUT_LUA, "put", "/"),
+        "get1k": run("", "get1k", "/bench/small"),
+        "get1m": run("", "get1m", "/bench/medium"),
         "rss": rss_kib(pid),
     }
 
@@ -256,16 +215,13 @@ def main():
     signal.alarm(args.deadline)
 
     work = tempfile.mkdtemp(prefix="cardsim-bench-s3-")
-    put_script = os.path.join(work, "put.lua")
-    with open(put_script, "w") as f:
-        f.write(PUT_LUA)
     results, lists, big = {}, {}, None
     started = time.monotonic()
     try:
         data_dir = os.path.join(work, "data")
         with CardsimProcess("--log-level", "warn", data_dir=data_dir) as p:
             port, pid = p.ports["aws"], p.proc.pid
-            bench_small_and_medium("cardsim", port, pid, args, put_script, args.connections, results)
+            bench_small_and_medium("cardsim", port, pid, args, work, results)
             keys = ["k/%06d" % i for i in range(args.keys)]
             request(port, "PUT", "/bench-list")
             t = time.perf_counter()
@@ -281,9 +237,9 @@ def main():
                 raise
             results["cardsim"]["rss_end"] = rss_kib(pid)
         if not args.no_moto:
-            moto = Moto()
+            moto = MotoServer()
             try:
-                bench_small_and_medium("moto", moto.port, moto.proc.pid, args, put_script, args.connections, results)
+                bench_small_and_medium("moto", moto.port, moto.pid, args, work, results)
                 keys = ["k/%06d" % i for i in range(args.moto_list_keys)]
                 request(moto.port, "PUT", "/bench-list", headers=PUBLIC)
                 t = time.perf_counter()

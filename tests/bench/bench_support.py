@@ -66,8 +66,9 @@ class MotoServer:
 
 
 def parse_wrk(out):
-    """Requests/s, p50/p99 latency (ms), non-2xx count, socket errors and the raw text (for counters
-    a Lua script prints in its `done`) from `wrk --latency` output."""
+    """Requests/s, transfer in MB/s (response bytes, decimal megabytes), p50/p99 latency (ms),
+    non-2xx count, socket errors and the raw text (for counters a Lua script prints in its `done`)
+    from `wrk --latency` output."""
     import re
 
     def latency(tag):
@@ -77,9 +78,13 @@ def parse_wrk(out):
         v = float(m.group(1))
         return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", out)
+    scale = {"B": 1 / 1e6, "KB": 1024 / 1e6, "MB": 1024 ** 2 / 1e6, "GB": 1024 ** 3 / 1e6}
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": latency("50"), "p99": latency("99"),
+    return {"rps": float(rps.group(1)) if rps else 0.0,
+            "mbs": float(transfer.group(1)) * scale.get(transfer.group(2), 1) if transfer else 0.0,
+            "p50": latency("50"), "p99": latency("99"),
             "non2xx": int(non2xx.group(1)) if non2xx else 0, "errors": errors.group(1) if errors else "",
             "output": out}
 
