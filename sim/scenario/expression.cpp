@@ -3,6 +3,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 
@@ -183,15 +184,20 @@ private:
         if (!a.is_number() || !b.is_number())
             return Fail(Bad(std::string("'") + op + "' needs numbers, got " + a.dump() + " and " + b.dump()));
         if (a.is_number_integer() && b.is_number_integer()) {
-            std::int64_t x = a.get<std::int64_t>(), y = b.get<std::int64_t>();
+            std::int64_t x = a.get<std::int64_t>(), y = b.get<std::int64_t>(), out = 0;
+            bool overflow = false;
             switch (op) {
-                case '+': return Json(x + y);
-                case '-': return Json(x - y);
-                case '*': return Json(x * y);
+                case '+': overflow = __builtin_add_overflow(x, y, &out); break;
+                case '-': overflow = __builtin_sub_overflow(x, y, &out); break;
+                case '*': overflow = __builtin_mul_overflow(x, y, &out); break;
                 default:
                     if (y == 0) return Fail(Bad("division by zero"));
-                    return Json(op == '/' ? x / y : x % y);
+                    overflow = x == std::numeric_limits<std::int64_t>::min() && y == -1;
+                    if (!overflow) out = op == '/' ? x / y : x % y;
             }
+            if (overflow)
+                return Fail(Bad("integer overflow: " + a.dump() + " " + op + " " + b.dump() + " is beyond 64 bits"));
+            return Json(out);
         }
         double x = a.get<double>(), y = b.get<double>();
         switch (op) {
@@ -216,7 +222,11 @@ private:
             auto v = Unary(live);
             if (!v) return v;
             if (!live) return v;
-            if (v->is_number_integer()) return Json(-v->get<std::int64_t>());
+            if (v->is_number_integer()) {
+                std::int64_t x = v->get<std::int64_t>();
+                if (x == std::numeric_limits<std::int64_t>::min()) return Fail(Bad("integer overflow: -(" + v->dump() + ")"));
+                return Json(-x);
+            }
             if (v->is_number()) return Json(-v->get<double>());
             return Fail(Bad("unary '-' needs a number, got " + v->dump()));
         }
@@ -379,7 +389,9 @@ private:
                 if (!x.is_number_integer()) return Fail(Bad("range() needs integers"));
             std::int64_t lo = a.size() == 2 ? a[0].get<std::int64_t>() : 0;
             std::int64_t hi = a.back().get<std::int64_t>();
-            if (hi - lo > 1'000'000) return Fail(Bad("range() is limited to 1,000,000 elements"));
+            // The difference taken unsigned: hi - lo itself overflows for far-apart bounds.
+            if (hi > lo && static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) > 1'000'000)
+                return Fail(Bad("range() is limited to 1,000,000 elements"));
             Json out = Json::array();
             for (std::int64_t i = lo; i < hi; ++i) out.push_back(i);
             return out;
@@ -403,6 +415,8 @@ private:
             bool negative = !d.empty() && d[0] == '-';
             auto dur = core::ParseDuration(negative ? d.substr(1) : d);
             if (!dur) return Fail(Bad("add_time(): " + dur.error().message));
+            if (negative ? *t < core::TimePoint::min() + *dur : *t > core::TimePoint::max() - *dur)
+                return Fail(Bad("add_time(): the result is beyond the times cardsim represents"));
             return Json(core::FormatIso8601(negative ? *t - *dur : *t + *dur));
         }
         if (fn == "pad") {
@@ -410,7 +424,9 @@ private:
             if (!a[1].is_number_integer()) return Fail(Bad("pad() needs a width"));
             std::string text = ToText(a[0]);
             auto width = a[1].get<std::int64_t>();
-            while (static_cast<std::int64_t>(text.size()) < width) text = "0" + text;
+            if (width > 1000) return Fail(Bad("pad() is limited to a width of 1,000"));
+            if (static_cast<std::int64_t>(text.size()) < width)
+                text.insert(0, static_cast<std::size_t>(width) - text.size(), '0');
             return Json(text);
         }
         if (fn == "lower" || fn == "upper") {

@@ -71,6 +71,31 @@ TEST(ScenarioTemplate, ErrorsNameWhatIsWrong) {
     EXPECT_NE(Error("${date(now, 'Mars/Base')}").find("Mars/Base"), std::string::npos);
 }
 
+TEST(ScenarioTemplate, RangeAndPadRefuseSizesThatWouldExhaustTheMachine) {
+    // pad() prepended one '0' at a time (quadratic: pad(1, 300000) ran fuzz_scenario_loader out of
+    // memory) and range() computed hi - lo, which overflows for far-apart bounds.
+    EXPECT_EQ(Eval("${pad(7, 1000)}").get<std::string>().size(), 1000u);
+    EXPECT_EQ(Eval("${pad('12345', 3)}"), Json("12345"));
+    EXPECT_NE(Error("${pad(1, 300000)}").find("pad() is limited to a width of 1,000"), std::string::npos);
+    EXPECT_NE(Error("${range(-9223372036854775807, 9223372036854775807)}").find("limited to 1,000,000"),
+              std::string::npos);
+    EXPECT_EQ(Eval("${range(5, 2)}"), Json::array());
+    EXPECT_EQ(Eval("${len(range(-1000000, 0))}"), Json(1000000));
+}
+
+TEST(ScenarioTemplate, ArithmeticBeyondIntegersAndTimesIsAnErrorNotAWrap) {
+    // Found by fuzz_scenario_loader (corpus crash-integer-overflow): -922555555556 * 555230352.
+    for (const char* overflow : {"${-922555555556 * 555230352}", "${9223372036854775807 + 1}",
+                                 "${-9223372036854775807 - 2}", "${(-9223372036854775807 - 1) / -1}",
+                                 "${(-9223372036854775807 - 1) % -1}", "${-(-9223372036854775807 - 1)}"})
+        EXPECT_NE(Error(overflow).find("integer overflow"), std::string::npos) << overflow;
+    EXPECT_EQ(Eval("${9223372036854775806 + 1}"), Json(9223372036854775807LL));
+    EXPECT_EQ(Eval("${-7 / 2}"), Json(-3));
+    EXPECT_NE(Error("${add_time('2261-12-31T00:00:00Z', 'P36500D')}").find("beyond the times"), std::string::npos);
+    EXPECT_NE(Error("${add_time('1678-01-01T00:00:00Z', '-P36500D')}").find("beyond the times"), std::string::npos);
+    EXPECT_EQ(Eval("${add_time('2261-12-31T00:00:00Z', 'P1D')}"), Json("2262-01-01T00:00:00Z"));
+}
+
 TEST(ScenarioTemplate, UntakenBranchesAreNotEvaluated) {
     EXPECT_EQ(Eval("${false && missing.field}"), Json(false));
     EXPECT_EQ(Eval("${true || missing}"), Json(true));
