@@ -103,6 +103,21 @@ class S3BodiesTest(unittest.TestCase):
             "Parts": [{"PartNumber": i + 1, "ETag": e} for i, e in enumerate(etags)]})
         self.assertEqual(self.s3.get_object(Bucket="bodies", Key="mpu")["Body"].read(), b"".join(parts))
 
+    def test_upload_part_copy_through_the_pool(self):
+        source = os.urandom(6 * MiB)
+        self.s3.put_object(Bucket="bodies", Key="copy-source", Body=source)
+        uid = self.s3.create_multipart_upload(Bucket="bodies", Key="copied")["UploadId"]
+        first = self.s3.upload_part_copy(Bucket="bodies", Key="copied", UploadId=uid, PartNumber=1,
+                                         CopySource={"Bucket": "bodies", "Key": "copy-source"},
+                                         CopySourceRange="bytes=0-%d" % (5 * MiB - 1))["CopyPartResult"]["ETag"]
+        second = self.s3.upload_part_copy(Bucket="bodies", Key="copied", UploadId=uid, PartNumber=2,
+                                          CopySource={"Bucket": "bodies", "Key": "copy-source"},
+                                          CopySourceRange="bytes=%d-%d" % (5 * MiB, 6 * MiB - 1))["CopyPartResult"]["ETag"]
+        self.assertEqual(first, '"%s"' % hashlib.md5(source[:5 * MiB]).hexdigest())
+        self.s3.complete_multipart_upload(Bucket="bodies", Key="copied", UploadId=uid, MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": first}, {"PartNumber": 2, "ETag": second}]})
+        self.assertEqual(self.s3.get_object(Bucket="bodies", Key="copied")["Body"].read(), source)
+
     def test_the_server_ignores_sigpipe(self):
         with open("/proc/%d/status" % self.proc.proc.pid) as f:
             ignored = int(next(line for line in f if line.startswith("SigIgn:")).split()[1], 16)

@@ -1028,16 +1028,27 @@ std::optional<core::Response> S3Api::Dispatch(const std::shared_ptr<Context>& sh
                     }
                     range = std::make_pair(static_cast<std::uint64_t>(a), static_cast<std::uint64_t>(b));
                 }
-                auto p = engine_.UploadPartCopy(ctx.bucket, ctx.key, *upload_id, part_number, *src, range);
-                if (!p) return fail(p.error());
-                XmlWriter w;
-                w.Declaration().Open("CopyPartResult", kXmlns).Element("LastModified", XmlTime(p->last_modified));
-                w.Element("ETag", Quoted(p->etag));
-                core::Response r = ctx.Xml(200, w.Finish());
-                if (src->version_id != engine::kNullVersionId) {
-                    r.headers.Set("x-amz-copy-source-version-id", src->version_id);
-                }
-                return r;
+                auto prepared = engine_.PrepareUploadPartCopy(ctx.bucket, ctx.key, *upload_id, part_number, *src, range);
+                if (!prepared) return fail(prepared.error());
+                // Copying the range is large blob I/O: on the body pool, then stored here.
+                auto pending = std::make_shared<engine::PendingPartCopy>(std::move(prepared).value());
+                std::uint64_t bytes = pending->size();
+                return Offload(shared, bytes, [pending] { pending->Copy(); },
+                               [this, shared, pending, upload = *upload_id, part_number,
+                                source_version = src->version_id] {
+                                   Context& c = *shared;
+                                   auto p = engine_.UploadPart(c.bucket, c.key, upload, part_number,
+                                                               pending->TakeBody(), {});
+                                   if (!p) return c.Error(p.error());
+                                   XmlWriter w;
+                                   w.Declaration().Open("CopyPartResult", kXmlns);
+                                   w.Element("LastModified", XmlTime(p->last_modified)).Element("ETag", Quoted(p->etag));
+                                   core::Response r = c.Xml(200, w.Finish());
+                                   if (source_version != engine::kNullVersionId) {
+                                       r.headers.Set("x-amz-copy-source-version-id", source_version);
+                                   }
+                                   return r;
+                               });
             }
             std::optional<ChecksumAlgorithm> upload_algorithm;
             // The upload's algorithm is needed for composite checksums even when a part names none.

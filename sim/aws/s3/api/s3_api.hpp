@@ -33,9 +33,9 @@
 //   bucket tagging or POST-form uploads (NotImplemented). One owner for everything. GetObject by
 //   partNumber is not supported. PutObject and UploadPart bodies larger than the inline limit are
 //   read, decoded and hashed, and CompleteMultipartUpload's parts concatenated, on
-//   S3ApiOptions::body_pool; the copies inside CopyObject (multipart or re-checksummed sources) and
-//   UploadPartCopy still run on the event-loop thread. GET bodies are streamed by the HTTP layer
-//   from the loop, 64 KiB at a time.
+//   S3ApiOptions::body_pool, and so are UploadPartCopy's copies; CopyObject's (of multipart or
+//   re-checksummed sources; others are hard links) still run on the event-loop thread. GET bodies
+//   are streamed by the HTTP layer from the loop, 64 KiB at a time.
 
 #include <cstdint>
 #include <functional>

@@ -981,9 +981,9 @@ S3Result<Part> S3Engine::UploadPart(const std::string& bucket, const std::string
     return p;
 }
 
-S3Result<Part> S3Engine::UploadPartCopy(const std::string& bucket, const std::string& key,
-                                        const std::string& upload_id, int part_number, const ObjectVersion& source,
-                                        std::optional<std::pair<std::uint64_t, std::uint64_t>> range) {
+S3Result<PendingPartCopy> S3Engine::PrepareUploadPartCopy(
+    const std::string& bucket, const std::string& key, const std::string& upload_id, int part_number,
+    const ObjectVersion& source, std::optional<std::pair<std::uint64_t, std::uint64_t>> range) {
     if (auto c = CheckPartNumber(part_number, options_.max_part_number); !c) return Fail(c.error());
     auto upload = RequireUpload(bucket, key, upload_id);
     if (!upload) return Fail(upload.error());
@@ -996,9 +996,18 @@ S3Result<Part> S3Engine::UploadPartCopy(const std::string& bucket, const std::st
         first = range->first;
         length = range->second - range->first + 1;
     }
-    BodyWriter w = NewBody(upload->checksum_algorithm);
-    CopyInto(source, first, length, w);
-    return UploadPart(bucket, key, upload_id, part_number, std::move(w), {});
+    return PendingPartCopy(source, first, length, NewBody(upload->checksum_algorithm));
+}
+
+void PendingPartCopy::Copy() { CopyInto(source_, first_, length_, writer_); }
+
+S3Result<Part> S3Engine::UploadPartCopy(const std::string& bucket, const std::string& key,
+                                        const std::string& upload_id, int part_number, const ObjectVersion& source,
+                                        std::optional<std::pair<std::uint64_t, std::uint64_t>> range) {
+    auto pending = PrepareUploadPartCopy(bucket, key, upload_id, part_number, source, range);
+    if (!pending) return Fail(pending.error());
+    pending->Copy();
+    return UploadPart(bucket, key, upload_id, part_number, pending->TakeBody(), {});
 }
 
 struct S3Engine::CheckedCompletion {

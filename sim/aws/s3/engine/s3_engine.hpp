@@ -355,6 +355,29 @@ private:
     bool assembled_ = false;
 };
 
+/// An UploadPartCopy whose bytes are still to be copied: S3Engine::PrepareUploadPartCopy (loop)
+/// -> Copy (any thread: the api's body I/O pool) -> S3Engine::UploadPart with TakeBody() (loop),
+/// which checks the upload again. Move-only; dropping it leaves no trace.
+class PendingPartCopy {
+public:
+    /// Copies the source's byte range into the new part's body, hashing on the way. Touches no
+    /// engine state. Throws std::runtime_error on I/O failure.
+    void Copy();
+    /// Bytes the part will have.
+    std::uint64_t size() const { return length_; }
+    /// The copied body, for UploadPart.
+    BodyWriter TakeBody() { return std::move(writer_); }
+
+private:
+    friend class S3Engine;
+    PendingPartCopy(ObjectVersion source, std::uint64_t first, std::uint64_t length, BodyWriter writer)
+        : source_(std::move(source)), first_(first), length_(length), writer_(std::move(writer)) {}
+    ObjectVersion source_;
+    std::uint64_t first_ = 0;
+    std::uint64_t length_ = 0;
+    BodyWriter writer_;
+};
+
 struct EngineOptions {
     /// Directory for bodies (`blobs/`, `tmp/`), created if missing.
     std::filesystem::path root;
@@ -407,7 +430,12 @@ public:
     S3Result<Upload> CreateMultipartUpload(const CreateUploadInput& input);
     S3Result<Part> UploadPart(const std::string& bucket, const std::string& key, const std::string& upload_id,
                               int part_number, BodyWriter body, const BodyExpectations& expect);
-    /// Copies `source` (whole, or bytes [first, last] of it) as a part.
+    /// Checks an UploadPartCopy (part number, upload, range) and returns it ready to copy.
+    S3Result<PendingPartCopy> PrepareUploadPartCopy(const std::string& bucket, const std::string& key,
+                                                    const std::string& upload_id, int part_number,
+                                                    const ObjectVersion& source,
+                                                    std::optional<std::pair<std::uint64_t, std::uint64_t>> range);
+    /// Copies `source` (whole, or bytes [first, last] of it) as a part: Prepare, Copy, UploadPart.
     S3Result<Part> UploadPartCopy(const std::string& bucket, const std::string& key, const std::string& upload_id,
                                   int part_number, const ObjectVersion& source,
                                   std::optional<std::pair<std::uint64_t, std::uint64_t>> range);

@@ -494,5 +494,29 @@ TEST_F(S3EngineTest, ACompletionAssembledOffTheLoopIsCheckedAgainBeforeItCommits
     EXPECT_EQ(FilesUnder(root_ / "bodies"), 0u);
 }
 
+TEST_F(S3EngineTest, APartCopyIsCheckedWhenPreparedAndStoredByUploadPart) {
+    ASSERT_TRUE(engine_->CreateBucket("bkt", "").ok());
+    std::string data(100 * 1024, 'q');
+    data[7] = 'X';
+    Put("bkt", "src", data);
+    auto src = engine_->GetObject("bkt", "src");
+    auto u = engine_->CreateMultipartUpload({"bkt", "k", {}, {}, {}, std::nullopt, false});
+    EXPECT_EQ(engine_->PrepareUploadPartCopy("bkt", "k", u->upload_id, 1, *src, std::make_pair(std::uint64_t{5},
+                                                                                              std::uint64_t{data.size()}))
+                  .error()
+                  .kind,
+              S3ErrorKind::kInvalidArgument);
+    EXPECT_EQ(engine_->PrepareUploadPartCopy("bkt", "k", "nope", 1, *src, std::nullopt).error().kind,
+              S3ErrorKind::kUploadNotFound);
+    auto pending = engine_->PrepareUploadPartCopy("bkt", "k", u->upload_id, 1, *src, std::make_pair(std::uint64_t{5},
+                                                                                                  std::uint64_t{9}));
+    ASSERT_TRUE(pending.ok());
+    EXPECT_EQ(pending->size(), 5u);
+    pending->Copy();  // as the body pool would
+    auto part = engine_->UploadPart("bkt", "k", u->upload_id, 1, pending->TakeBody(), {});
+    ASSERT_TRUE(part.ok());
+    EXPECT_EQ(part->etag, HexEncode(Md5Of(data.substr(5, 5))));
+}
+
 }  // namespace
 }  // namespace sim::aws::s3::engine
