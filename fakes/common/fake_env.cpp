@@ -219,8 +219,8 @@ void AddControlRoutes(core::Router& router, FakeEnv& env) {
                    if (body.is_discarded()) return FieldProblem(400, "body", "is not valid JSON");
                    auto rule = ParseFaultRule(body);
                    if (!rule) return ToResponse(rule.error());
-                   if (rule->system != "*" && !env.systems().count(rule->system))
-                       return FieldProblem(400, "system", "is not a fake system name (or \"*\")");
+                   if (rule->system != "*" && rule->system != kPlatformFrontDoor && !env.systems().count(rule->system))
+                       return FieldProblem(400, "system", "is not a fake system name (or \"*\", or \"platform\" for its front door)");
                    return core::Response::Json(201, ToJson(env.faults().Add(std::move(rule).value())));
                }),
                small);

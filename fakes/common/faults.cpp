@@ -199,11 +199,12 @@ std::vector<FaultRule> FaultInjector::rules() const {
     return out;
 }
 
-FaultInjector::Slot* FaultInjector::Match(const std::string& system, const std::string& operation, bool callback) {
+FaultInjector::Slot* FaultInjector::Match(const std::string& system, const std::string& operation, bool callback,
+                                          bool exact_system) {
     for (auto& s : slots_) {
         const FaultRule& r = s.rule;
         if (r.remaining && *r.remaining == 0) continue;
-        if (r.system != "*" && r.system != system) continue;
+        if ((exact_system || r.system != "*") && r.system != system) continue;
         if (r.operation != "*" && r.operation != operation) continue;
         bool has_callback_part = r.duplicate_rate > 0 || r.callback_delay.count() > 0 || r.reorder_window.count() > 0;
         bool has_request_part = r.latency.kind != LatencyKind::kNone || r.error_rate > 0 || r.timeout_rate > 0 ||
@@ -226,8 +227,15 @@ core::Duration FaultInjector::SampleLatency(const LatencySpec& spec, core::Rando
 }
 
 FaultDecision FaultInjector::Decide(const std::string& system, const std::string& operation) {
+    return DecideRequest(Match(system, operation, false));
+}
+
+FaultDecision FaultInjector::DecideAtPlatform(const std::string& operation) {
+    return DecideRequest(Match(kPlatformFrontDoor, operation, false, true));
+}
+
+FaultDecision FaultInjector::DecideRequest(Slot* s) {
     FaultDecision d;
-    Slot* s = Match(system, operation, false);
     if (!s) return d;
     FaultRule& r = s->rule;
     d.rule_id = r.id;

@@ -57,6 +57,12 @@ nlohmann::json ToJson(const FaultRule& rule);
 
 enum class FaultOutcome { kNone, kError, kTimeout, kReset };
 
+/// The fault system name of the platform's front door as the fakes' callbacks meet it: a rule
+/// {"system": "platform", "operation": "callback_repayment", "error": {...}} makes deliveries of
+/// that callback answer as a platform behind an unavailable load balancer would, without reaching
+/// the platform (error), or get no answer (timeout), or reach it and lose the answer (reset).
+inline constexpr const char* kPlatformFrontDoor = "platform";
+
 struct FaultDecision {
     std::string rule_id;  ///< empty: no rule matched
     FaultOutcome outcome = FaultOutcome::kNone;
@@ -86,6 +92,9 @@ public:
 
     /// Decides the fate of one inbound request of `system`/`operation`.
     FaultDecision Decide(const std::string& system, const std::string& operation);
+    /// Decides how the platform's front door answers one delivery attempt of a callback
+    /// `operation` (rules of system kPlatformFrontDoor only: a "*" rule means the fakes).
+    FaultDecision DecideAtPlatform(const std::string& operation);
     /// Decides the fate of one outbound callback of `system`/`operation`.
     CallbackDecision DecideCallback(const std::string& system, const std::string& operation);
 
@@ -94,7 +103,8 @@ private:
         FaultRule rule;
         core::Random random;
     };
-    Slot* Match(const std::string& system, const std::string& operation, bool callback);
+    Slot* Match(const std::string& system, const std::string& operation, bool callback, bool exact_system = false);
+    FaultDecision DecideRequest(Slot* slot);
     core::Duration SampleLatency(const LatencySpec& spec, core::Random& random);
 
     std::uint64_t seed_;

@@ -54,6 +54,15 @@ void Sender::Attempt(std::shared_ptr<State> state) {
     // Files can be large; the journal keeps the head only (JournalBody cuts it).
     e.request_body = req.body;
     e.fault = state->fault;
+    // A callback meets the platform's front door first, where injected faults may answer for it.
+    FaultDecision front;
+    if (state->call.kind == JournalKind::kCallback) front = faults_.DecideAtPlatform(state->call.operation);
+    switch (front.outcome) {
+        case FaultOutcome::kNone: if (front.latency.count() > 0) e.fault = "latency"; break;
+        case FaultOutcome::kError: e.fault = "error"; break;
+        case FaultOutcome::kTimeout: e.fault = "timeout"; break;
+        case FaultOutcome::kReset: e.fault = "reset"; break;
+    }
     e.attempt = state->attempt;
     if (auto k = req.headers.Get("Idempotency-Key")) e.idempotency_key = std::string(*k);
     std::uint64_t seq = journal_.Append(std::move(e));
@@ -90,7 +99,36 @@ void Sender::Attempt(std::shared_ptr<State> state) {
             on_answer(core::Response::Problem(504, "Gateway Timeout", "no answer within the attempt timeout"), true);
         });
     }
-    transport_.Send(state->call.service, req, [on_answer](core::Response r) { on_answer(std::move(r), false); });
+    auto deliver = [this, state, on_answer, front] {
+        switch (front.outcome) {
+            case FaultOutcome::kError: {
+                auto r = front.body.is_null()
+                             ? core::Response::Problem(front.status, "Injected fault",
+                                                       "the platform's front door answered for fault rule " + front.rule_id)
+                             : core::Response::Json(front.status, front.body);
+                return on_answer(std::move(r), false);
+            }
+            case FaultOutcome::kTimeout:
+                // No answer: the attempt timeout (else 5 minutes, as for inbound timeouts) ends it.
+                if (state->call.policy.attempt_timeout.count() == 0)
+                    clock_.ScheduleAfter(std::chrono::minutes(5), [on_answer] {
+                        on_answer(core::Response::Problem(504, "Gateway Timeout", "injected: no answer"), true);
+                    });
+                return;
+            case FaultOutcome::kReset:
+                return transport_.Send(state->call.service, state->call.request, [on_answer](core::Response) {
+                    on_answer(core::Response::Problem(502, "Bad Gateway", "injected: connection reset"), false);
+                });
+            case FaultOutcome::kNone: break;
+        }
+        transport_.Send(state->call.service, state->call.request,
+                        [on_answer](core::Response r) { on_answer(std::move(r), false); });
+    };
+    if (front.latency.count() > 0) {
+        clock_.ScheduleAfter(front.latency, std::move(deliver));
+    } else {
+        deliver();
+    }
 }
 
 void Sender::Finish(std::shared_ptr<State> state, const core::Response& response, bool acknowledged) {

@@ -258,6 +258,63 @@ TEST(Sender, InjectedCallbackFaultsDuplicateAndDelayDeliveries) {
     EXPECT_EQ(w.platform_calls.size(), 2u);
 }
 
+TEST(Sender, PlatformFrontDoorFaultsAnswerForThePlatformUntilTheirCountIsSpent) {
+    World w;
+    w.env.faults().Add(ParseFaultRule({{"system", "platform"},
+                                       {"operation", "callback_repayment"},
+                                       {"error", {{"rate", 1.0}, {"status", 503}}},
+                                       {"count", 3}})
+                           .value());
+    bool acked = false;
+    int attempts = 0;
+    w.env.Callback("atm", "callback_repayment", "/ext/v1/atm/repayments", {{"a", 1}}, "k", {},
+                   [&](const core::Response&, int n, bool ok) {
+                       acked = ok;
+                       attempts = n;
+                   });
+    w.Advance(std::chrono::seconds(10));
+    // Three attempts were answered 503 at the front door; only the fourth reached the platform.
+    EXPECT_EQ(w.platform_calls.size(), 1u);
+    EXPECT_TRUE(acked);
+    EXPECT_EQ(attempts, 4);
+    auto entries = w.env.journal().Query(Q("atm", "", std::nullopt, std::nullopt));
+    ASSERT_EQ(entries.size(), 4u);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(entries[i].status, 503);
+        EXPECT_EQ(entries[i].fault, "error");
+    }
+    EXPECT_EQ(entries[3].status, 200);
+    // Another callback operation, and "*" rules, leave the platform's front door alone.
+    w.env.faults().Add(ParseFaultRule({{"system", "*"}, {"error", {{"rate", 1.0}, {"status", 500}}}}).value());
+    w.env.faults().Add(ParseFaultRule({{"system", "platform"}, {"operation", "callback_verdict"},
+                                       {"error", {{"rate", 1.0}, {"status", 503}}}})
+                           .value());
+    w.env.Callback("atm", "callback_repayment", "/ext/v1/atm/repayments", {{"a", 2}}, "k2");
+    w.Settle();
+    EXPECT_EQ(w.platform_calls.size(), 2u);
+}
+
+TEST(Sender, APlatformFrontDoorTimeoutIsRetriedAndAResetReachesThePlatformButLosesTheAnswer) {
+    World w;
+    w.env.faults().Add(
+        ParseFaultRule({{"system", "platform"}, {"timeout", {{"rate", 1.0}}}, {"count", 1}}).value());
+    w.env.faults().Add(ParseFaultRule({{"system", "platform"}, {"reset", {{"rate", 1.0}}}, {"count", 1}}).value());
+    bool acked = false;
+    w.env.Callback("ekyc", "callback_verdict", "/ext/v1/x", {}, "k", {}, [&](const core::Response&, int, bool ok) { acked = ok; });
+    w.Advance(std::chrono::minutes(4));
+    EXPECT_EQ(w.platform_calls.size(), 0u);  // no answer yet
+    w.Advance(std::chrono::minutes(2));      // 5 minutes: timed out, retried 1 s later: reset (it arrives)
+    w.Advance(std::chrono::seconds(10));     // retried again: delivered
+    EXPECT_EQ(w.platform_calls.size(), 2u);
+    EXPECT_TRUE(acked);
+    auto entries = w.env.journal().Query(Q("ekyc", "", std::nullopt, std::nullopt));
+    ASSERT_EQ(entries.size(), 3u);
+    EXPECT_EQ(entries[0].fault, "timeout");
+    EXPECT_EQ(entries[1].fault, "reset");
+    EXPECT_EQ(entries[1].status, 502);
+    EXPECT_EQ(entries[2].status, 200);
+}
+
 class FakeRoute : public ::testing::Test {
 protected:
     World w;
