@@ -87,6 +87,7 @@ core::Result<RenderedMessage> Render(std::string_view kind, const json& data) {
         m.body = "ご請求額" + FormatYen(*billed) + (due.empty() ? "" : "（お支払期限 " + due + "）") + "。";
         m.data["period"] = period;
         m.data["billed"] = *billed;
+        if (!due.empty()) m.data["due_date"] = due;  // the app's reminder needs it without parsing text
     } else if (kind == "INTEREST_NOTICE") {
         auto unpaid = amount_of("unpaid");
         std::string period = Text(data, "period"), due = Text(data, "due_date");
@@ -97,6 +98,7 @@ core::Result<RenderedMessage> Render(std::string_view kind, const json& data) {
                  (due.empty() ? "" : "（期限 " + due + "）") + "。翌日から手数料が発生します。";
         m.data["period"] = period;
         m.data["unpaid"] = *unpaid;
+        if (!due.empty()) m.data["due_date"] = due;
     } else if (kind == "CARD_STATUS") {
         std::string status = Text(data, "status");
         if (status.empty()) return Missing("data.status", "required");

@@ -38,7 +38,13 @@ TEST(Render, OtherKinds) {
     auto s = Render("STATEMENT_CLOSED", {{"period", "2027-01"}, {"billed", 28000}, {"due_date", "2027-03-01"}});
     ASSERT_TRUE(s.ok());
     EXPECT_NE(s->body.find("¥28,000"), std::string::npos);
-    EXPECT_TRUE(Render("INTEREST_NOTICE", {{"period", "2027-01"}, {"unpaid", 100000}}).ok());
+    EXPECT_EQ(s->data["due_date"], "2027-03-01");  // for the app's reminder
+    auto notice = Render("INTEREST_NOTICE", {{"period", "2027-01"}, {"unpaid", 100000}, {"due_date", "2027-03-01"}});
+    ASSERT_TRUE(notice.ok());
+    EXPECT_EQ(notice->data["due_date"], "2027-03-01");
+    auto bare = Render("INTEREST_NOTICE", {{"period", "2027-01"}, {"unpaid", 100000}});
+    ASSERT_TRUE(bare.ok());
+    EXPECT_FALSE(bare->data.contains("due_date"));
     EXPECT_TRUE(Render("CARD_STATUS", {{"status", "SUSPENDED"}}).ok());
 }
 
