@@ -455,9 +455,30 @@ private:
             for (const auto& [k, v] : a[0].items()) out.push_back(k);
             return out;
         }
+        if (fn == "append") {  // a new array: the elements of a[0], then a[1]
+            SIM_ARITY(2, 2);
+            if (!a[0].is_array()) return Fail(Bad("append() needs an array first, got " + a[0].dump()));
+            Json out = a[0];
+            out.push_back(a[1]);
+            return out;
+        }
+        if (fn == "put") {  // a new object: a[0] with key a[1] set to a[2]
+            SIM_ARITY(3, 3);
+            if (!a[0].is_object()) return Fail(Bad("put() needs an object first, got " + a[0].dump()));
+            Json out = a[0];
+            out[ToText(a[1])] = a[2];
+            return out;
+        }
+        if (fn == "min" || fn == "max") {
+            SIM_ARITY(2, 2);
+            if (!a[0].is_number() || !a[1].is_number()) return Fail(Bad(fn + "() needs numbers"));
+            bool first = (a[0].get<double>() < a[1].get<double>()) == (fn == "min");
+            return first ? a[0] : a[1];
+        }
 #undef SIM_ARITY
         return Fail(Bad("unknown function '" + fn +
-                        "' (known: len, str, int, range, date, time, add_time, pad, lower, upper, contains, keys)"));
+                        "' (known: len, str, int, range, date, time, add_time, pad, lower, upper, contains, keys, "
+                        "append, put, min, max)"));
     }
 
     std::string_view s_;

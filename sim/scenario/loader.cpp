@@ -31,16 +31,24 @@ bool Templated(const Json& v) { return v.is_string() && v.get_ref<const std::str
 /// Builds messages "<file>: <where> "<name>": <what>".
 class Context {
 public:
-    explicit Context(std::string file) : file_(std::move(file)) {}
+    explicit Context(std::string file) : file_(std::move(file)), shown_(file_) {}
+    /// A fragment `file` included at `where` of `parent`'s file: messages name both.
+    Context(std::string file, const Context& parent, const std::string& where)
+        : file_(std::move(file)), shown_(file_ + " (included at " + parent.shown_ + " " + where + ")"),
+          include_depth_(parent.include_depth_ + 1) {}
+    const std::string& file() const { return file_; }
+    int include_depth() const { return include_depth_; }
     Error At(const std::string& where, const std::string& name, const std::string& what) const {
-        std::string place = file_ + ": " + where;
+        std::string place = shown_ + ": " + where;
         if (!name.empty()) place += " \"" + name + "\"";
         return Error::InvalidArgument(place + ": " + what);
     }
-    Error Top(const std::string& what) const { return Error::InvalidArgument(file_ + ": " + what); }
+    Error Top(const std::string& what) const { return Error::InvalidArgument(shown_ + ": " + what); }
 
 private:
-    std::string file_;
+    std::string file_;   ///< includes are found relative to it
+    std::string shown_;  ///< in messages
+    int include_depth_ = 0;
 };
 
 Status<> OnlyFields(const Json& object, const std::vector<std::string>& accepted, const Context& cx,
@@ -165,8 +173,44 @@ Status<> CheckExtractors(const Json& map, const char* field, bool has_response, 
 
 Result<std::vector<Step>> ParseSteps(const Json& steps, const std::string& where, const Context& cx);
 
-const std::vector<std::string> kTypes = {"call", "await", "advance", "fault", "clear_faults", "set", "foreach"};
+const std::vector<std::string> kTypes = {"call", "await", "advance", "fault", "clear_faults", "set", "foreach", "include"};
+/// Fragments may include fragments, this deep (a cycle is reported as too deep).
+constexpr int kMaxIncludeDepth = 8;
 const std::vector<std::string> kCommon = {"name", "when", "span", "snapshot", "expect", "capture"};
+
+std::string ReadText(const std::string& path, bool* ok) {
+    std::ifstream in(path, std::ios::binary);
+    *ok = static_cast<bool>(in);
+    std::stringstream text;
+    if (*ok) text << in.rdbuf();
+    return text.str();
+}
+
+/// An included fragment: `{"description"?: "...", "steps": [...]}` in a file found relative to the
+/// including file. Its steps are parsed as if written in place; errors name the fragment's file.
+Result<std::vector<Step>> LoadFragment(const std::string& relative, const std::string& where, const std::string& name,
+                                       const Context& cx) {
+    if (cx.include_depth() >= kMaxIncludeDepth)
+        return Fail(cx.At(where, name, "includes nest deeper than " + std::to_string(kMaxIncludeDepth) + " (a cycle?)"));
+    std::string path = (fs::path(cx.file()).parent_path() / relative).lexically_normal().string();
+    bool readable = false;
+    std::string text = ReadText(path, &readable);
+    if (!readable) return Fail(cx.At(where, name, "field \"include\": cannot read " + path));
+    Context inner(path, cx, where);
+    Json j;
+    try {
+        j = Json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        return Fail(inner.Top(std::string("not valid JSON: ") + e.what()));
+    }
+    if (!j.is_object()) return Fail(inner.Top("a fragment must be a JSON object {\"description\"?, \"steps\"}"));
+    for (const auto& [key, value] : j.items())
+        if (key != "description" && key != "steps")
+            return Fail(inner.Top("unknown field \"" + key + "\" in a fragment (accepted: description, steps)"));
+    if (!j.contains("steps") || !j["steps"].is_array() || j["steps"].empty())
+        return Fail(inner.Top("\"steps\" must be a non-empty array"));
+    return ParseSteps(j["steps"], "steps", inner);
+}
 
 /// The name a step without "name" gets (also used in its own error messages).
 std::string DefaultName(const std::string& type, const Json& spec) {
@@ -184,6 +228,7 @@ std::string DefaultName(const std::string& type, const Json& spec) {
     }
     if (type == "fault") return "fault " + text("system", "?") + " " + text("operation", "*");
     if (type == "clear_faults") return "clear faults";
+    if (type == "include") return "include " + (spec.is_string() ? spec.get<std::string>() : std::string("?"));
     if (type == "set") {
         std::vector<std::string> keys;
         if (spec.is_object())
@@ -284,6 +329,14 @@ Result<Step> ParseStep(const Json& j, const std::string& where, const Context& c
         if (!spec.is_object() || spec.empty())
             return Fail(cx.At(where, name, "field \"set\" must be a non-empty object of variable -> value"));
         step.spec = spec;
+    } else if (type == "include") {
+        step.kind = StepKind::kInclude;
+        if (!spec.is_string() || spec.get<std::string>().empty())
+            return Fail(cx.At(where, name, "field \"include\" must be the path of a fragment file, relative to this file"));
+        auto inner = LoadFragment(spec.get<std::string>(), where, name, cx);
+        if (!inner) return Fail(inner.error());
+        step.steps = std::move(*inner);
+        step.spec = spec;
     } else {  // foreach
         step.kind = StepKind::kForeach;
         if (!spec.is_object()) return Fail(cx.At(where, name, "field \"foreach\" must be an object"));
@@ -360,6 +413,7 @@ std::string_view ToString(StepKind kind) {
         case StepKind::kClearFaults: return "clear_faults";
         case StepKind::kSet: return "set";
         case StepKind::kForeach: return "foreach";
+        case StepKind::kInclude: return "include";
     }
     return "?";
 }
@@ -441,11 +495,10 @@ Result<Scenario> ParseScenario(const std::string& file, const std::string& text)
 }
 
 Result<Scenario> LoadScenarioFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Fail(Error::NotFound(path + ": cannot read the file"));
-    std::stringstream text;
-    text << in.rdbuf();
-    return ParseScenario(path, text.str());
+    bool readable = false;
+    std::string text = ReadText(path, &readable);
+    if (!readable) return Fail(Error::NotFound(path + ": cannot read the file"));
+    return ParseScenario(path, text);
 }
 
 Result<std::vector<std::string>> FindScenarioFiles(const std::vector<std::string>& paths) {
@@ -460,7 +513,8 @@ Result<std::vector<std::string>> FindScenarioFiles(const std::vector<std::string
         std::vector<std::string> found;
         for (auto it = fs::recursive_directory_iterator(p, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
             if (ec) break;
-            if (it->is_directory() && (it->path().filename() == "load" || it->path().filename() == "snapshots")) {
+            if (it->is_directory() && (it->path().filename() == "load" || it->path().filename() == "snapshots" ||
+                                       it->path().filename() == "include")) {
                 it.disable_recursion_pending();
                 continue;
             }

@@ -246,6 +246,9 @@ bool Runner::RunStep(const Step& step, const std::string& iteration, int depth) 
     if (step.kind == StepKind::kForeach) {
         ok = DoForeach(step, iteration, depth);
         current_iteration_ = iteration;
+    } else if (step.kind == StepKind::kInclude) {
+        ok = RunSteps(step.steps, iteration, depth);  // as if written in place
+        current_iteration_ = iteration;
     } else if (step.kind == StepKind::kSet) {
         for (const auto& [name, value] : step.spec.items()) {
             auto v = RenderValue(value);
@@ -294,7 +297,8 @@ bool Runner::RunStep(const Step& step, const std::string& iteration, int depth) 
     if (!step.span.is_null()) MarkSpan(step, iteration);
     bool check = scenario_->invariants == InvariantChecks::kEachStep ||
                  (scenario_->invariants == InvariantChecks::kTopLevel && depth == 0);
-    if (check && step.kind != StepKind::kForeach && step.kind != StepKind::kSet && !CheckInvariants(&step)) return false;
+    bool composite = step.kind == StepKind::kForeach || step.kind == StepKind::kInclude;
+    if (check && !composite && step.kind != StepKind::kSet && !CheckInvariants(&step)) return false;
     return true;
 }
 

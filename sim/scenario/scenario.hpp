@@ -13,7 +13,7 @@
 
 namespace sim::scenario {
 
-enum class StepKind { kCall, kAwait, kAdvance, kFault, kClearFaults, kSet, kForeach };
+enum class StepKind { kCall, kAwait, kAdvance, kFault, kClearFaults, kSet, kForeach, kInclude };
 std::string_view ToString(StepKind kind);
 
 struct Step {
@@ -26,7 +26,7 @@ struct Step {
     Json snapshot;      ///< {key: "$.path" | "${expr}" | {"header": name}} or null
     Json span;          ///< {"path","hop","key"?} or null
     std::string when;   ///< a ${...} condition; empty = always
-    std::vector<Step> steps;  ///< foreach body
+    std::vector<Step> steps;  ///< foreach body, or an include's fragment
 };
 
 /// Generated people (docs/scenarios.md, "Actors"): `count` members with seeded personal data.

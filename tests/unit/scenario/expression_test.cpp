@@ -59,6 +59,18 @@ TEST(ScenarioTemplate, Functions) {
     EXPECT_EQ(Eval("${add_time(now, '-PT30M')}"), Json("2027-01-04T20:00:00Z"));
     EXPECT_EQ(Eval("${contains(member.tags, 'b')}"), Json(true));
     EXPECT_EQ(Eval("${upper('abc')}"), Json("ABC"));
+    EXPECT_EQ(Eval("${append(items, amount)}"), Json::parse(R"([{"id": "x"}, {"id": "y"}, 1280])"));
+    EXPECT_EQ(Eval("${put(member, 'card', items[0].id)}")["card"], Json("x"));
+    EXPECT_EQ(Eval("${put(member, 'card', 1)}")["id"], Json("m-0001"));
+    EXPECT_EQ(Eval("${min(amount, 1000)}"), Json(1000));
+    EXPECT_EQ(Eval("${max(amount, 1000)}"), Json(1280));
+    EXPECT_EQ(Eval("${max(rate, 1)}"), Json(1.5));
+}
+
+TEST(ScenarioTemplate, CollectionFunctionsNeedTheirKindOfValue) {
+    EXPECT_NE(Error("${append(member, 1)}").find("append() needs an array"), std::string::npos);
+    EXPECT_NE(Error("${put(items, 'k', 1)}").find("put() needs an object"), std::string::npos);
+    EXPECT_NE(Error("${min('a', 1)}").find("min() needs numbers"), std::string::npos);
 }
 
 TEST(ScenarioTemplate, ErrorsNameWhatIsWrong) {

@@ -1,6 +1,10 @@
 #include "sim/scenario/loader.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "sim/scenario/actors.hpp"
 
@@ -93,6 +97,64 @@ TEST(ScenarioLoader, ANumberBeyondADoubleIsInvalidJsonNotAnEscapedException) {
     // parse_error, for it, and the loader let that escape.
     EXPECT_NE(LoadError(R"({"steps": [{"set": {"amount": 1e500}}]})").find("scenarios/x.json: not valid JSON: "),
               std::string::npos);
+}
+
+/// A scratch directory with a scenario and fragment files; removed at the end of the test.
+class IncludeFiles : public testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() / ("cardsim-include-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir_ / "include");
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+    std::string Write(const std::string& relative, const std::string& text) {
+        auto path = dir_ / relative;
+        std::ofstream(path) << text;
+        return path.string();
+    }
+    std::filesystem::path dir_;
+};
+
+TEST_F(IncludeFiles, AFragmentsStepsAreParsedInPlaceRelativeToTheIncludingFile) {
+    Write("include/sign_up.json", R"({"description": "signs ${member} up",
+      "steps": [{"name": "sign up", "call": {"path": "/app/v1/members", "body": {"email": "${member}"}}, "expect": {"status": 201}},
+                {"include": "sign_in.json"}]})");
+    Write("include/sign_in.json", R"({"steps": [{"name": "sign in", "call": {"path": "/app/v1/sessions"}}]})");
+    auto file = Write("a.json", R"({"steps": [{"set": {"member": "a@example.test"}}, {"include": "include/sign_up.json", "when": "${true}"}]})");
+    auto s = LoadScenarioFile(file);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    ASSERT_EQ(s->steps.size(), 2u);
+    const Step& inc = s->steps[1];
+    EXPECT_EQ(inc.kind, StepKind::kInclude);
+    EXPECT_EQ(inc.name, "include include/sign_up.json");
+    EXPECT_EQ(inc.when, "${true}");
+    ASSERT_EQ(inc.steps.size(), 2u);
+    EXPECT_EQ(inc.steps[0].name, "sign up");
+    ASSERT_EQ(inc.steps[1].steps.size(), 1u);
+    EXPECT_EQ(inc.steps[1].steps[0].name, "sign in");
+    // Fragments live in include/ directories, which a directory search skips.
+    auto found = FindScenarioFiles({dir_.string()});
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(*found, std::vector<std::string>{file});
+}
+
+TEST_F(IncludeFiles, ErrorsInAFragmentNameTheFragmentAndWhereItWasIncluded) {
+    Write("include/bad.json", R"({"steps": [{"name": "typo", "call": {"path": "/", "bdy": 1}}]})");
+    auto file = Write("a.json", R"({"steps": [{"call": {"path": "/"}}, {"include": "include/bad.json"}]})");
+    auto s = LoadScenarioFile(file);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message.find("include/bad.json (included at " + file + " steps[1]): steps[0] \"typo\": unknown field \"call.bdy\""),
+              std::string::npos)
+        << s.error().message;
+    file = Write("b.json", R"({"steps": [{"include": "include/missing.json"}]})");
+    EXPECT_NE(LoadScenarioFile(file).error().message.find("cannot read"), std::string::npos);
+    Write("include/loop.json", R"({"steps": [{"include": "loop.json"}]})");
+    file = Write("c.json", R"({"steps": [{"include": "include/loop.json"}]})");
+    EXPECT_NE(LoadScenarioFile(file).error().message.find("nest deeper than 8"), std::string::npos);
+    Write("include/extra.json", R"({"steps": [{"set": {"a": 1}}], "vars": {}})");
+    file = Write("d.json", R"({"steps": [{"include": "include/extra.json"}]})");
+    EXPECT_NE(LoadScenarioFile(file).error().message.find("unknown field \"vars\" in a fragment"), std::string::npos);
+    EXPECT_NE(LoadError(R"({"steps": [{"include": 3}]})").find("must be the path of a fragment file"), std::string::npos);
 }
 
 TEST(ScenarioActors, SeededPeopleWithTheWeightedMagicNames) {
