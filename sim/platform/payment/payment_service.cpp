@@ -637,10 +637,12 @@ void PaymentService::CheckInvariants(InvariantReport& report) {
     }
     std::int64_t unattributed = count("SELECT COUNT(*) FROM feed_events WHERE outcome = 'unknown_card'");
     report.checked["unattributed_events"] += unattributed;
-    // No card number outside the vault's ciphertext.
+    // No card number outside the vault's ciphertext. Columns are joined with '|', which never
+    // joins digit groups into one candidate (sim/core/pan_mask.hpp): a space would make a UUID
+    // token ending in twelve digits and the last four read as a 16-digit number.
     auto pans = db.PrepareUncached(
-        "SELECT card_id, card_token || ' ' || last4 || ' ' || member_id FROM cards"
-        " UNION ALL SELECT card_id, merchant_name || ' ' || authorization_id FROM authorizations");
+        "SELECT card_id, card_token || '|' || last4 || '|' || member_id FROM cards"
+        " UNION ALL SELECT card_id, merchant_name || '|' || authorization_id FROM authorizations");
     while (pans.Step()) {
         std::string text = pans.Text(1);
         if (core::MaskPans(text) != text) {

@@ -45,6 +45,14 @@ TEST(MaskPans, MasksGroupsSeparatedBySpacesOrDashesKeepingSeparators) {
     EXPECT_EQ(MaskPans("amex 3782 822463 10005"), "amex 3782 82**** *0005");
 }
 
+TEST(MaskPans, ASpaceJoinsATokensLastDigitGroupToTheNextGroupButABarDoesNot) {
+    // Why the payment service's "no PAN outside the vault" invariant joins columns with '|': a UUID
+    // card token ending in twelve digits, a space and the last four read as a 16-digit number.
+    const std::string token = "0f6e2a9c-4b1d-4e8a-9c3b-100000000003";
+    EXPECT_NE(MaskPans(token + " 0013"), token + " 0013");
+    EXPECT_EQ(MaskPans(token + "|0013"), token + "|0013");
+}
+
 TEST(MaskPans, MasksInsideJsonStringsAndNumbers) {
     EXPECT_EQ(MaskPans(R"({"pan":"4111111111111111","n":5555555555554444})"),
               R"({"pan":"411111******1111","n":555555******4444})");
