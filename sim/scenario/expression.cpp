@@ -235,8 +235,19 @@ private:
 
     Result<Json> Postfix(bool live) {
         std::string name;  // for messages: what has been selected so far
-        auto v = Primary(live, name);
-        if (!v) return v;
+        // A plain variable is walked in place, so reading one field of a 500-member array does not
+        // copy the array; anything else (literal, call, parentheses) is evaluated into `holder`.
+        Json holder;
+        const Json* v = nullptr;
+        if (auto ref = VariableAhead(live, name)) {
+            if (!*ref) return Fail(ref->error());
+            v = **ref;
+        } else {
+            auto primary = Primary(live, name);
+            if (!primary) return primary;
+            holder = std::move(*primary);
+            v = &holder;
+        }
         for (;;) {
             if (Peek(".") ) {
                 Eat(".");
@@ -247,8 +258,8 @@ private:
                 std::string field(s_.substr(b, p_ - b));
                 if (live) {
                     auto r = Field(*v, field, name);
-                    if (!r) return r;
-                    v = std::move(r);
+                    if (!r) return Fail(r.error());
+                    v = *r;
                 }
                 name += "." + field;
             } else if (Eat("[")) {
@@ -256,32 +267,55 @@ private:
                 if (!index) return index;
                 if (!Eat("]")) return Fail(Bad("expected ']'"));
                 if (live) {
-                    Result<Json> r = Json();
+                    Result<const Json*> r = static_cast<const Json*>(nullptr);
                     if (index->is_string()) r = Field(*v, index->get<std::string>(), name);
                     else if (index->is_number_integer()) r = Element(*v, index->get<std::int64_t>(), name);
                     else return Fail(Bad("an index must be an integer or a string, got " + index->dump()));
-                    if (!r) return r;
-                    v = std::move(r);
+                    if (!r) return Fail(r.error());
+                    v = *r;
                 }
                 name += "[" + (live ? index->dump() : std::string("?")) + "]";
             } else {
-                return v;
+                return live ? Json(*v) : Json();
             }
         }
     }
 
-    static Result<Json> Field(const Json& v, const std::string& field, const std::string& name) {
+    /// When a variable name (not a literal, not a function call) comes next, consumes it and gives
+    /// a pointer to its value (null when not live); otherwise consumes nothing and gives nullopt.
+    std::optional<Result<const Json*>> VariableAhead(bool live, std::string& name) {
+        Skip();
+        std::size_t b = p_;
+        if (b >= s_.size() || !IsIdentStart(s_[b])) return std::nullopt;
+        std::size_t e = b;
+        while (e < s_.size() && IsIdentChar(s_[e])) ++e;
+        std::string ident(s_.substr(b, e - b));
+        if (ident == "true" || ident == "false" || ident == "null") return std::nullopt;
+        std::size_t after = e;
+        while (after < s_.size() && std::isspace(static_cast<unsigned char>(s_[after]))) ++after;
+        if (after < s_.size() && s_[after] == '(') return std::nullopt;
+        p_ = e;
+        name = ident;
+        if (!live) return Result<const Json*>(static_cast<const Json*>(nullptr));
+        const Json* vars = scope_.variables;
+        if (!vars || !vars->is_object()) return Result<const Json*>(Fail(Bad("unknown variable '" + ident + "'")));
+        auto it = vars->find(ident);
+        if (it == vars->end()) return Result<const Json*>(Fail(Bad("unknown variable '" + ident + "'")));
+        return Result<const Json*>(&*it);
+    }
+
+    static Result<const Json*> Field(const Json& v, const std::string& field, const std::string& name) {
         if (!v.is_object()) return Fail(Bad("'" + name + "' is not an object (looking up '" + field + "')"));
         auto it = v.find(field);
         if (it == v.end()) return Fail(Bad("'" + name + "' has no field '" + field + "'"));
-        return *it;
+        return &*it;
     }
-    static Result<Json> Element(const Json& v, std::int64_t i, const std::string& name) {
+    static Result<const Json*> Element(const Json& v, std::int64_t i, const std::string& name) {
         if (!v.is_array()) return Fail(Bad("'" + name + "' is not an array"));
         std::int64_t n = static_cast<std::int64_t>(v.size());
         if (i < 0) i += n;
         if (i < 0 || i >= n) return Fail(Bad("'" + name + "' has no element " + std::to_string(i)));
-        return v[static_cast<std::size_t>(i)];
+        return &v[static_cast<std::size_t>(i)];
     }
 
     Result<Json> Primary(bool live, std::string& name) {
@@ -343,11 +377,8 @@ private:
             if (!live) return Json();
             return Call(ident, args);
         }
-        name = ident;
-        if (!live) return Json();
-        if (!scope_.variables || !scope_.variables->is_object() || !scope_.variables->contains(ident))
-            return Fail(Bad("unknown variable '" + ident + "'"));
-        return (*scope_.variables)[ident];
+        // Variables never get here: Postfix reads them in place (VariableAhead).
+        return Fail(Bad("expected '(' after " + ident));
     }
 
     static Result<Json> Call(const std::string& fn, const std::vector<Json>& a) {
