@@ -79,6 +79,23 @@ bool ChainContinues(std::span<const char> t, std::size_t end) {
     return end + 1 < t.size() && IsSeparator(t[end]) && IsDigit(t[end + 1]);
 }
 
+/// Whether text[begin, end) lies inside a UUID (8-4-4-4-12 hex digits standing alone): its first
+/// groups may be all digits and join into a Luhn-valid 16-digit run ("29891196-1234-4750-…").
+bool InsideUuid(std::span<const char> t, std::size_t begin, std::size_t end) {
+    constexpr std::size_t kUuidLength = 36;
+    if (end - begin > kUuidLength) return false;
+    std::size_t first = end >= kUuidLength ? end - kUuidLength : 0;
+    for (std::size_t s = first; s <= begin && s + kUuidLength <= t.size(); ++s) {
+        bool uuid = (s == 0 || !IsHex(t[s - 1])) && (s + kUuidLength == t.size() || !IsHex(t[s + kUuidLength]));
+        for (std::size_t i = 0; uuid && i < kUuidLength; ++i) {
+            bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+            uuid = dash ? t[s + i] == '-' : IsHex(t[s + i]);
+        }
+        if (uuid) return true;
+    }
+    return false;
+}
+
 void Mask(std::span<char> t, std::size_t begin, std::size_t end, std::size_t digit_count) {
     std::size_t seen = 0;
     for (std::size_t i = begin; i < end; ++i) {
@@ -127,6 +144,7 @@ std::size_t ProcessChain(std::span<char> t, std::size_t chain_begin, std::size_t
                     (IsEpochTimestamp(t, group_begin, cand.digits) || IsCompactTimestamp(t, group_begin, cand.digits)))
                     continue;
                 if (!LuhnOverRange(t, group_begin, cand.end)) continue;
+                if (separator == '-' && InsideUuid(t, group_begin, cand.end)) continue;
                 Mask(t, group_begin, cand.end, cand.digits);
                 ++masked;
                 group_end = cand.end;  // resume after the masked number

@@ -21,6 +21,8 @@
 //       issues such lengths under MII 1), or 14 / 17 digits forming yyyyMMddHHmmss[fff] with a
 //       year 1970-2099 and a valid month, day, hour, minute and second (compact timestamps;
 //       PANs of those lengths start with 30/36/38/5/6, never with 19/20).
+//     - its groups lie inside a UUID (8-4-4-4-12 hex digits, dash-separated, standing alone): a
+//       random UUID whose first groups happen to be digits ("29891196-1234-4750-…") is an id;
 //     ISO 8601 timestamps, epoch seconds (10 digits), phone numbers, RRNs (12 digits) never reach
 //     13 digits in one chain and are untouched anyway.
 //  5. Candidates are taken left to right; from each starting group the longest qualifying candidate

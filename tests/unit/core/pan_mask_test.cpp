@@ -53,6 +53,16 @@ TEST(MaskPans, ASpaceJoinsATokensLastDigitGroupToTheNextGroupButABarDoesNot) {
     EXPECT_EQ(MaskPans(token + "|0013"), token + "|0013");
 }
 
+TEST(MaskPans, LeavesUuidsWhoseFirstGroupsAreDigitsAlone) {
+    // 2989119600074750 passes Luhn; inside a UUID it is an id, not a card number.
+    ASSERT_TRUE(LuhnValid("2989119600074750"));
+    for (std::string uuid : {"29891196-0007-4750-870c-cc4029361a88", "29891196-0007-4750-8701-123456789012"})
+        EXPECT_EQ(MaskPans("token " + uuid + "|3827"), "token " + uuid + "|3827");
+    // The same digits outside a UUID's shape are still masked.
+    EXPECT_EQ(MaskPans("card 2989-1196-0007-4750"), "card 2989-11**-****-4750");
+    EXPECT_EQ(MaskPans("29891196-0007-4750-870c"), "298911**-****-4750-870c");
+}
+
 TEST(MaskPans, MasksInsideJsonStringsAndNumbers) {
     EXPECT_EQ(MaskPans(R"({"pan":"4111111111111111","n":5555555555554444})"),
               R"({"pan":"411111******1111","n":555555******4444})");
