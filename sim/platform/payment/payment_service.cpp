@@ -645,8 +645,8 @@ void PaymentService::CheckInvariants(InvariantReport& report) {
         " UNION ALL SELECT card_id, merchant_name || '|' || authorization_id FROM authorizations");
     while (pans.Step()) {
         std::string text = pans.Text(1);
-        if (core::MaskPans(text) != text) {
-            report.violations.push_back({"no PAN outside the vault", pans.Text(0), "a card number in a table row"});
+        if (std::string masked = core::MaskPans(text); masked != text) {
+            report.violations.push_back({"no PAN outside the vault", pans.Text(0), "a card number in a table row: " + masked});
         }
     }
 }
