@@ -178,6 +178,15 @@ const std::vector<std::string> kTypes = {"call", "await", "advance", "fault", "c
 constexpr int kMaxIncludeDepth = 8;
 const std::vector<std::string> kCommon = {"name", "when", "span", "snapshot", "expect", "capture"};
 
+Result<Json> ParseJsonText(const std::string& text, const Context& cx) {
+    try {
+        return Json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, and out_of_range for a number beyond a double (1e500).
+        return Fail(cx.Top(std::string("not valid JSON: ") + e.what()));
+    }
+}
+
 std::string ReadText(const std::string& path, bool* ok) {
     std::ifstream in(path, std::ios::binary);
     *ok = static_cast<bool>(in);
@@ -197,12 +206,9 @@ Result<std::vector<Step>> LoadFragment(const std::string& relative, const std::s
     std::string text = ReadText(path, &readable);
     if (!readable) return Fail(cx.At(where, name, "field \"include\": cannot read " + path));
     Context inner(path, cx, where);
-    Json j;
-    try {
-        j = Json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        return Fail(inner.Top(std::string("not valid JSON: ") + e.what()));
-    }
+    auto parsed = ParseJsonText(text, inner);
+    if (!parsed) return Fail(parsed.error());
+    const Json& j = *parsed;
     if (!j.is_object()) return Fail(inner.Top("a fragment must be a JSON object {\"description\"?, \"steps\"}"));
     for (const auto& [key, value] : j.items())
         if (key != "description" && key != "steps")
@@ -420,13 +426,9 @@ std::string_view ToString(StepKind kind) {
 
 Result<Scenario> ParseScenario(const std::string& file, const std::string& text) {
     Context cx(file);
-    Json j;
-    try {
-        j = Json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        // parse_error, and out_of_range for a number beyond a double (1e500).
-        return Fail(cx.Top(std::string("not valid JSON: ") + e.what()));
-    }
+    auto parsed = ParseJsonText(text, cx);
+    if (!parsed) return Fail(parsed.error());
+    const Json& j = *parsed;
     if (!j.is_object()) return Fail(cx.Top("a scenario must be a JSON object"));
     static const std::vector<std::string> accepted = {"name", "description", "tags", "start", "seed",
                                                       "vars", "actors", "invariants", "steps"};
