@@ -113,6 +113,9 @@ void ApplicationService::Install(core::Router& router) {
     }
     ctx_.gateway.Admin(router, "GET", "/admin/v1/audit", {"auditor"}, sync(&ApplicationService::AuditView));
     router.Add("GET", "/internal/application/members/{member_id}", sync(&ApplicationService::GetMember));
+    // Inspection (scenarios' awaits, operations tooling): the admin detail without an officer's
+    // session or an audit entry per poll; internal APIs are not reachable through the gateway.
+    router.Add("GET", "/internal/application/applications/{id}", sync(&ApplicationService::Detail));
 }
 
 void ApplicationService::AddFunctions(std::map<std::string, PlatformFunction>& functions) {
