@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <csignal>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -262,9 +263,35 @@ void Runtime::InstallSfn() {
         loop_, transport_, &client_, sfn_functions_, sfn_batch_tasks_, eo.account_id, options_.seed ^ 0x53464e5f494e54ull);
     sfn_engine_ = std::make_unique<aws::sfn::engine::SfnEngine>(loop_, *clock_, *sfn_db_, *group_commit_,
                                                                  sfn_integrations_.get(), eo);
+    // Each state an execution passes through is a span "sfn.state <machine>.<state>" from its
+    // StateEntered to its StateExited event, in the execution's trace. Entries of one state name
+    // pair first-in first-out (Map iterations running the same state at once); an execution's
+    // unfinished entries are dropped when it ends.
+    auto entered = std::make_shared<std::map<std::pair<std::string, std::string>, std::deque<core::TimePoint>>>();
+    sfn_engine_->SetHistoryListener([this, entered](const aws::sfn::engine::SfnEngine::HistoryNote& note) {
+        if (note.type.ends_with("StateEntered")) {
+            (*entered)[{note.execution_arn, note.state}].push_back(note.at);
+        } else if (note.type.ends_with("StateExited")) {
+            auto it = entered->find({note.execution_arn, note.state});
+            if (it == entered->end()) return;
+            // arn:aws:states:<region>:<account>:execution:<machine>:<name>
+            std::string_view arn = note.execution_arn;
+            for (int i = 0; i < 6 && arn.find(':') != std::string_view::npos; ++i) arn.remove_prefix(arn.find(':') + 1);
+            metrics_.Spans().Record(note.trace_header, "sfn.state " + std::string(arn.substr(0, arn.find(':'))) + "." + note.state,
+                                    it->second.front(), note.at);
+            it->second.pop_front();
+            if (it->second.empty()) entered->erase(it);
+        } else if (note.type.starts_with("Execution") && note.type != "ExecutionStarted") {
+            entered->erase(entered->lower_bound({note.execution_arn, ""}),
+                           entered->lower_bound({note.execution_arn + '\0', ""}));
+        }
+    });
     sfn_api_ = std::make_unique<aws::sfn::api::SfnApi>(*sfn_engine_, options_.seed ^ 0x53464e5f415049ull);
     sfn_api_->Install(aws_router_);
-    control_->AddResetHook({"stepfunctions", [this] { sfn_engine_->Reset(); }});
+    control_->AddResetHook({"stepfunctions", [this, entered] {
+                                sfn_engine_->Reset();
+                                entered->clear();
+                            }});
 }
 
 void Runtime::InstallSqs() {

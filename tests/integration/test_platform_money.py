@@ -401,6 +401,12 @@ class DevicesAndStatements(MoneyCase):
         self.assertEqual(status, 200)
         self.assertEqual(jan["status"], "OPEN")
         self.assertEqual([(l["merchant_name"], l["amount"]) for l in jan["lines"]], [("SIM CAFE", 4321)])
+        # the workflow's states and batch tasks are trace spans (docs/load.md, "Server-side hops")
+        status, spans = self.api.call("GET", "/_sim/spans", listener="aws")
+        self.assertEqual(status, 200)
+        for hop in ("sfn.state platform-statement-batch.GetUsers", "sfn.state platform-statement-batch.FetchCashflow",
+                    "sfn.task statement-get-users", "sfn.task statement-fetch-cashflow"):
+            self.assertGreaterEqual(spans["hops"].get(hop, {}).get("count", 0), 1, (hop, sorted(spans["hops"])))
         self.assertEqual(self.api.call("GET", "/app/v1/statements/2027-13", token=m["token"])[0], 400)
         self.assertEqual(self.api.call("GET", "/app/v1/statements/2026-01", token=m["token"])[0], 404)
         self.api.call("POST", "/_sim/clock", {"set": "2027-01-31T22:00:00Z"}, listener="aws")  # 02-01 07:00 JST

@@ -496,6 +496,12 @@ void SfnEngine::WriteFeedback(Run& run, const Feedback& f) {
 void SfnEngine::Apply(Run& run, std::vector<asl::Effect> effects) {
     for (auto& effect : effects) {
         if (auto* e = std::get_if<asl::HistoryEvent>(&effect)) {
+            if (history_listener_ && !run.replaying) {
+                const bool state_event = e->type.ends_with("StateEntered") || e->type.ends_with("StateExited");
+                history_listener_({run.record->arn, run.record->trace_header, e->type,
+                                   state_event && e->details.is_object() ? e->details.value("name", std::string()) : std::string(),
+                                   e->timestamp});
+            }
             if (run.durable && !run.replaying) {
                 db_.Prepare("INSERT INTO sfn_history (execution_arn, id, previous_id, ts_ns, type, details)"
                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6)")

@@ -139,6 +139,18 @@ public:
     /// "arn:aws:states:<region>:<account>:stateMachine:<name>".
     std::string MachineArn(const std::string& region, const std::string& name) const;
 
+    /// One history event of a running execution, for state spans (DESIGN "Observability").
+    struct HistoryNote {
+        std::string execution_arn;
+        std::string trace_header;  ///< the execution's trace (StartExecution traceHeader or the request's)
+        std::string type;          ///< "TaskStateEntered", "PassStateExited", "ExecutionSucceeded", …
+        std::string state;         ///< the state's name for *StateEntered / *StateExited, else ""
+        TimePoint at;
+    };
+    /// `listener` sees every history event as it is made (not when a restart replays an execution).
+    /// It runs synchronously inside the engine: it must not call the engine.
+    void SetHistoryListener(std::function<void(const HistoryNote&)> listener) { history_listener_ = std::move(listener); }
+
 private:
     struct Run;
     struct Feedback;
@@ -195,6 +207,7 @@ private:
     bool dispatching_ = false;
     std::deque<std::pair<std::uint64_t, std::unique_ptr<Feedback>>> pending_;
     std::vector<std::unique_ptr<Run>> finished_runs_;
+    std::function<void(const HistoryNote&)> history_listener_;
     struct RedriveToken {
         std::string token;
         TimePoint first_used{};

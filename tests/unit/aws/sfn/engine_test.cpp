@@ -141,6 +141,29 @@ TEST(SfnEngine, WaitParksOnTheClockAndFinishesWhenTimeAdvances) {
     EXPECT_EQ(h.engine->RunningCount(), 0u);
 }
 
+TEST(SfnEngine, HistoryListenerSeesEachStateEnteredAndExitedOnTheClock) {
+    Harness h;
+    std::vector<SfnEngine::HistoryNote> notes;
+    h.engine->SetHistoryListener([&](const SfnEngine::HistoryNote& n) { notes.push_back(n); });
+    auto arn = h.Create("wait", kWaitHour);
+    StartExecutionRequest r;
+    r.state_machine_arn = arn;
+    r.input = "{}";
+    r.trace_header = "trace-1";
+    auto e = h.engine->StartExecution(r).value();
+    h.clock.RunToQuiescence();
+    h.clock.Advance(std::chrono::hours(1));
+    std::vector<std::string> seen;
+    for (const auto& n : notes) {
+        seen.push_back(n.type + ":" + n.state);
+        EXPECT_EQ(n.execution_arn, e.arn);
+        EXPECT_EQ(n.trace_header, "trace-1");
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"ExecutionStarted:", "WaitStateEntered:W", "WaitStateExited:W",
+                                              "PassStateEntered:D", "PassStateExited:D", "ExecutionSucceeded:"}));
+    EXPECT_EQ(notes[2].at - notes[1].at, std::chrono::hours(1));
+}
+
 TEST(SfnEngine, TaskResultArrivesLaterThroughTheIntegration) {
     Harness h;
     auto arn = h.Create("task", kTask);
