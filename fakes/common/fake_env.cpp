@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "fakes/common/support.hpp"
+#include "sim/core/trace.hpp"
 
 namespace sim::fakes::common {
 
@@ -88,6 +89,7 @@ void FakeEnv::Route(core::Router& router, const std::string& method, const std::
             out(std::move(r));
         };
 
+        std::string trace(d.latency.count() > 0 ? request.headers.Get(core::kTraceHeader).value_or("") : "");
         auto run = [this, d, handler, finish, request = std::move(request), respond = std::move(respond)]() mutable {
             if (d.outcome == FaultOutcome::kError) {
                 core::Response r;
@@ -122,7 +124,11 @@ void FakeEnv::Route(core::Router& router, const std::string& method, const std::
         };
         if (d.latency.count() > 0) {
             auto shared = std::make_shared<decltype(run)>(std::move(run));
-            clock_.ScheduleAfter(d.latency, [shared] { (*shared)(); });
+            clock_.ScheduleAfter(d.latency, [this, shared, trace = std::move(trace), hop = "fake.latency " + system + " " + operation,
+                                             start = clock_.Now()] {
+                if (options_.on_latency) options_.on_latency(trace, hop, start, clock_.Now());
+                (*shared)();
+            });
         } else {
             run();
         }

@@ -16,6 +16,7 @@
 //   3. The request and its response are journaled.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -49,6 +50,11 @@ struct FakeOptions {
     std::map<std::string, std::string> callback_secrets;
     /// How long an injected "no response" holds the request before a 504 (clock time).
     core::Duration no_response_release = std::chrono::minutes(5);
+    /// Told of every injected latency once it has passed: the request's trace id (X-Cardsim-Trace-Id),
+    /// "fake.latency <system> <operation>", and the delay's start and end on the clock. The
+    /// composition root records it as a trace span (docs/load.md, "Server-side hops"). Optional.
+    std::function<void(const std::string& trace_id, const std::string& hop, core::TimePoint start, core::TimePoint end)>
+        on_latency;
 };
 
 /// "cardsim-<system>-callback-secret" (the platform's default too, docs/platform.md).

@@ -385,6 +385,9 @@ void Runtime::InstallFakes() {
     fo.atm_hmac_secret = options_.atm_hmac_secret;
     fo.screening_list = options_.screening_list;
     fo.env.callback_secrets = options_.ext_secrets;
+    fo.env.on_latency = [this](const std::string& trace, const std::string& hop, core::TimePoint start, core::TimePoint end) {
+        metrics_.Spans().Record(trace, hop, start, end);
+    };
     fakes_ = std::make_unique<fakes::Fakes>(*clock_, transport_, fo);
     fakes_->Install(fakes_router_);
     for (core::Router* router : {&aws_router_, &platform_router_, &fakes_router_}) fakes_->AddControlRoutes(*router);

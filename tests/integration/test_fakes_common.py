@@ -138,6 +138,13 @@ class JournalAndFaults(unittest.TestCase):
         self.f.advance("PT1M")
         t.join(5)
         self.assertEqual(result["s"], 200)
+        # the injected latency is a trace span of its own (docs/load.md, "Server-side hops")
+        status, spans = self.f.json("GET", "/_sim/spans")
+        self.assertEqual(status, 200)
+        latency = spans["hops"]["fake.latency push list_deliveries"]
+        self.assertEqual(latency["count"], 1)
+        self.assertEqual(latency["max_ns"], 60 * 10**9)
+        self.assertGreaterEqual(spans["hops"]["fakes GET /push/v1/deliveries"]["max_ns"], 60 * 10**9)
 
     def test_bad_input_is_a_problem_naming_the_field(self):
         status, headers, body = self.f.call("POST", "/payment/v1/card-accounts", {"credit_limit": 1})
