@@ -176,6 +176,7 @@ Result<std::vector<Step>> ParseSteps(const Json& steps, const std::string& where
 const std::vector<std::string> kTypes = {"call", "await", "advance", "fault", "clear_faults", "set", "foreach", "include"};
 /// Fragments may include fragments, this deep (a cycle is reported as too deep).
 constexpr int kMaxIncludeDepth = 8;
+constexpr std::uintmax_t kMaxFragmentBytes = 1 << 20;
 const std::vector<std::string> kCommon = {"name", "when", "span", "snapshot", "expect", "capture"};
 
 Result<Json> ParseJsonText(const std::string& text, const Context& cx) {
@@ -201,7 +202,13 @@ Result<std::vector<Step>> LoadFragment(const std::string& relative, const std::s
                                        const Context& cx) {
     if (cx.include_depth() >= kMaxIncludeDepth)
         return Fail(cx.At(where, name, "includes nest deeper than " + std::to_string(kMaxIncludeDepth) + " (a cycle?)"));
+    if (fs::path(relative).is_absolute())
+        return Fail(cx.At(where, name, "field \"include\": \"" + relative + "\" must be relative to this file"));
     std::string path = (fs::path(cx.file()).parent_path() / relative).lexically_normal().string();
+    // A regular file of sane size only: not a device that never ends, not a directory.
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec) || fs::file_size(path, ec) > kMaxFragmentBytes || ec)
+        return Fail(cx.At(where, name, "field \"include\": " + path + " is not a readable fragment file (at most 1 MiB)"));
     bool readable = false;
     std::string text = ReadText(path, &readable);
     if (!readable) return Fail(cx.At(where, name, "field \"include\": cannot read " + path));

@@ -147,7 +147,11 @@ TEST_F(IncludeFiles, ErrorsInAFragmentNameTheFragmentAndWhereItWasIncluded) {
               std::string::npos)
         << s.error().message;
     file = Write("b.json", R"({"steps": [{"include": "include/missing.json"}]})");
-    EXPECT_NE(LoadScenarioFile(file).error().message.find("cannot read"), std::string::npos);
+    EXPECT_NE(LoadScenarioFile(file).error().message.find("is not a readable fragment file"), std::string::npos);
+    file = Write("e.json", R"({"steps": [{"include": "/dev/zero"}]})");  // never read: it would not end
+    EXPECT_NE(LoadScenarioFile(file).error().message.find("must be relative to this file"), std::string::npos);
+    file = Write("f.json", R"({"steps": [{"include": "include"}]})");  // a directory
+    EXPECT_NE(LoadScenarioFile(file).error().message.find("is not a readable fragment file"), std::string::npos);
     Write("include/loop.json", R"({"steps": [{"include": "loop.json"}]})");
     file = Write("c.json", R"({"steps": [{"include": "include/loop.json"}]})");
     EXPECT_NE(LoadScenarioFile(file).error().message.find("nest deeper than 8"), std::string::npos);
