@@ -1,6 +1,7 @@
 #include "fakes/payment/payment_api.hpp"
 
 #include "fakes/common/support.hpp"
+#include "sim/core/trace.hpp"
 
 namespace sim::fakes::payment {
 
@@ -199,6 +200,7 @@ void PaymentApi::Install(core::Router& router) {
                                    {"amount", e.amount}};
             if (!e.txn_id.empty()) item["txn_id"] = e.txn_id;
             if (!e.account_id.empty()) item["card_account_id"] = e.account_id;
+            if (!e.trace_id.empty()) item["trace_id"] = e.trace_id;
             if (!e.auth_id.empty()) {
                 auto a = m.GetAuthorization(e.auth_id);
                 if (a) item["authorization"] = ToJson(*a);
@@ -225,6 +227,7 @@ void PaymentApi::Install(core::Router& router) {
                                 &input.merchant_id);
                    std::string currency = in.Enum("currency", {"JPY"}, "JPY");
                    if (in.failed()) return in.problem();
+                   input.trace_id = std::string(r.headers.Get(core::kTraceHeader).value_or(""));
                    auto a = m.Authorize(input);
                    if (!a) return ToResponse(a.error());
                    return Response::Json(200, ToJson(*a));

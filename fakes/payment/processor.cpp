@@ -244,6 +244,7 @@ ModelResult<Authorization> PaymentProcessor::Authorize(const AuthorizeInput& in)
     Authorization auth;
     auth.id = "AU" + ZeroPad(next_auth_++, 10);
     auth.amount = in.amount;
+    auth.trace_id = in.trace_id;
     auth.last4 = in.pan.substr(in.pan.size() - 4);
     auth.network = in.pan[0] == '3' ? Network::kJcb : Network::kVisa;
     auth.merchant_name = common::TruncateUtf8(in.merchant_name, 25);
@@ -317,6 +318,7 @@ ModelResult<Authorization> PaymentProcessor::Authorize(const AuthorizeInput& in)
     // Only the issuer's own cards reach the issuer's feed.
     if (account) {
         AddEvent(auth.stand_in ? "AUTHORIZATION_ADVICE" : "AUTHORIZATION", auth.id, "", auth.amount);
+        events_.back().trace_id = auth.trace_id;
         if (auth.approved) ScheduleLifecycle(auth);
     }
     return auth;

@@ -92,6 +92,9 @@ struct Authorization {
     core::TimePoint at{};
     AuthStatus status = AuthStatus::kPending;
     Yen magic_amount = 0;       ///< the lifecycle magic amount that shaped it, 0 if none
+    /// The trace id of the merchant's authorization request (X-Cardsim-Trace-Id), "" if none. Not
+    /// an ISO 8583 field: the simulator carries it so the card-use path is one trace end to end.
+    std::string trace_id;
 };
 
 struct Posting {
@@ -120,6 +123,9 @@ struct FeedEvent {
     std::string txn_id;    ///< CLEARING / REFUND
     std::string account_id;  ///< the card account (also for force posts and unlinked refunds)
     Yen amount = 0;        ///< the amount this event concerns
+    /// AUTHORIZATION / AUTHORIZATION_ADVICE: the authorization request's trace id; "" otherwise
+    /// (events of timers and of other simulate calls are traced by the platform's poll).
+    std::string trace_id;
 };
 
 struct FeedPage {
@@ -147,6 +153,7 @@ struct AuthorizeInput {
     std::string expiry;  ///< optional YYMM; checked when given
     Yen amount = 0;
     std::string merchant_name, mcc, merchant_city = "TOKYO", merchant_country = "JP", merchant_id;
+    std::string trace_id;  ///< the request's trace, kept on the authorization and its feed event
 };
 
 struct ForcePostInput {

@@ -33,6 +33,10 @@ void ControlPlane::AddRoutesTo(core::Router& router) {
                    return Response::Json(200, {{"reset", "spans"}});
                }));
     router.Add("GET", "/_sim/traces", core::FromSync([this](const Request& r) { return Trace(r); }));
+    core::RouteOptions id_list;
+    id_list.max_body_bytes = 2 * 1024 * 1024;
+    router.Add("POST", "/_sim/traces/extents", core::FromSync([this](const Request& r) { return TraceExtents(r); }),
+               id_list);
 }
 
 nlohmann::json ControlPlane::ClockJson() const {
@@ -93,6 +97,33 @@ Response ControlPlane::Trace(const Request& request) const {
                        {"offset_ns", (s.start - spans.front().start).count()},
                        {"duration_ns", (s.end - s.start).count()}});
     return Response::Json(200, {{"trace_id", *id}, {"spans", std::move(out)}});
+}
+
+Response ControlPlane::TraceExtents(const Request& request) const {
+    // The extents of many traces in one call (cardsim load asks for every measured arrival's).
+    constexpr std::size_t kMaxIds = 10'000;
+    nlohmann::json body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("trace_ids") || !body["trace_ids"].is_array())
+        return Response::Problem(400, "Bad Request", R"(expected a JSON object: {"trace_ids": ["ID", ...]})");
+    const auto& ids = body["trace_ids"];
+    if (ids.size() > kMaxIds)
+        return Response::Problem(400, "Bad Request",
+                                 "trace_ids: at most " + std::to_string(kMaxIds) + " ids per call, got " +
+                                     std::to_string(ids.size()));
+    nlohmann::json extents = nlohmann::json::object();
+    nlohmann::json missing = nlohmann::json::array();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (!ids[i].is_string())
+            return Response::Problem(400, "Bad Request", "trace_ids[" + std::to_string(i) + "] must be a string");
+        const auto& id = ids[i].get_ref<const std::string&>();
+        if (auto e = metrics_.Spans().ExtentOf(id))
+            extents[id] = {{"start", core::FormatIso8601(e->start)},
+                           {"duration_ns", (e->end - e->start).count()},
+                           {"spans", e->spans}};
+        else
+            missing.push_back(id);
+    }
+    return Response::Json(200, {{"extents", std::move(extents)}, {"missing", std::move(missing)}});
 }
 
 Response ControlPlane::GetClock() const { return Response::Json(200, ClockJson()); }

@@ -52,6 +52,7 @@ public:
     core::Response Reset();
     core::Response Spans() const;
     core::Response Trace(const core::Request& request) const;
+    core::Response TraceExtents(const core::Request& request) const;
 
 private:
     nlohmann::json ClockJson() const;

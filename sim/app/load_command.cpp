@@ -190,6 +190,13 @@ private:
         d.rate_scale = options_.rate_scale;
         d.shard_index = options_.shard_index;
         d.shard_count = options_.shard_count;
+        // One trace per arrival, unique per run and shard (so shards and successive runs against
+        // one target never share a trace): load-SEED-SHARDofN-RUNSTART-FLOW-INDEX.
+        d.trace_prefix = "load-" + std::to_string(options_.seed) + "-" + std::to_string(options_.shard_index + 1) + "of" +
+                         std::to_string(options_.shard_count) + "-" +
+                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            clock_.Now().time_since_epoch()).count()) +
+                         "-";
         driver_ = std::make_unique<load::OpenModelDriver>(clock_, profile_, flows, d);
         if (!options_.quiet)
             std::cerr << "load " << profile_.name << ": " << driver_->Scheduled() << " arrivals over "
@@ -202,7 +209,15 @@ private:
             last_sample_ = clock_.Now();
             driver_->Run([this] {
                 running_ = false;
-                ReadServerSpans([this] { Finish(0); });
+                // The last spans of a trace (a function's end) come just after the client saw
+                // the arrival complete: let them land, then read the rest of the extents.
+                clock_.ScheduleAfter(kExtentSettle, [this] {
+                    AfterCollecting([this] {
+                        ReadExtents(driver_->TakeTraced(core::TimePoint::max()), [this] {
+                            ReadServerSpans([this] { Finish(0); });
+                        });
+                    });
+                });
             });
             running_ = true;
             Tick();
@@ -246,12 +261,59 @@ private:
         });
     }
 
+    /// Each measured arrival's server-side end to end: the extent of its trace in the system
+    /// (POST /_sim/traces/extents; docs/load.md), read in batches while the run goes on — the
+    /// system keeps the extents of its latest 65,536 traces only.
+    void ReadExtents(std::vector<load::TracedArrival> arrivals, std::function<void()> then) {
+        constexpr std::size_t kBatch = 5000;
+        if (arrivals.empty()) return then();
+        std::vector<load::TracedArrival> rest;
+        if (arrivals.size() > kBatch) {
+            rest.assign(std::make_move_iterator(arrivals.begin() + kBatch), std::make_move_iterator(arrivals.end()));
+            arrivals.resize(kBatch);
+        }
+        nlohmann::json ids = nlohmann::json::array();
+        for (const auto& a : arrivals) ids.push_back(a.trace_id);
+        client_.Call("aws", "POST", "/_sim/traces/extents", nlohmann::json{{"trace_ids", std::move(ids)}}, {},
+                     [this, arrivals = std::move(arrivals), rest = std::move(rest),
+                      then = std::move(then)](load::FlowClient::Reply r) mutable {
+                         auto& report = driver_->Report();
+                         const bool answered = r.status == 200 && r.body.is_object() && r.body.contains("extents") &&
+                                               r.body["extents"].is_object();
+                         if (!answered && report.Server().note.empty())
+                             report.Server().note = "the system's control plane did not answer POST /_sim/traces/extents (HTTP " +
+                                                    std::to_string(r.status) + "): no server_e2e";
+                         for (const auto& a : arrivals) {
+                             const nlohmann::json* e = nullptr;
+                             if (answered)
+                                 if (auto it = r.body["extents"].find(a.trace_id); it != r.body["extents"].end()) e = &*it;
+                             if (e && e->contains("duration_ns") && (*e)["duration_ns"].is_number_integer())
+                                 report.RecordServerE2e(a.flow, std::chrono::nanoseconds((*e)["duration_ns"].get<std::int64_t>()));
+                             else
+                                 ++report.Server().e2e_missing[a.flow];
+                         }
+                         ReadExtents(std::move(rest), std::move(then));
+                     });
+    }
+
+    /// Runs `then` once no extent read is in flight.
+    void AfterCollecting(std::function<void()> then) {
+        if (!collecting_) return then();
+        clock_.ScheduleAfter(std::chrono::milliseconds(20), [this, then = std::move(then)]() mutable {
+            AfterCollecting(std::move(then));
+        });
+    }
+
     void Tick() {
         if (!running_) return;
         clock_.ScheduleAfter(std::chrono::seconds(1), [this] {
             if (!running_) return;
             Progress();
             Sample();
+            if (!collecting_) {
+                collecting_ = true;
+                ReadExtents(driver_->TakeTraced(clock_.Now() - kExtentSettle), [this] { collecting_ = false; });
+            }
             Tick();
         });
     }
@@ -334,7 +396,9 @@ private:
     std::vector<load::ThresholdResult> results_;
     std::function<void(int)> done_;
     bool running_ = false;
+    bool collecting_ = false;  // an extent read is in flight
     bool finished_ = false;
+    static constexpr std::chrono::milliseconds kExtentSettle{500};
     std::uint64_t last_started_ = 0;
     double last_elapsed_ = 0;
     ProcessUsage last_usage_;

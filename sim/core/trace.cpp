@@ -13,6 +13,16 @@ std::string EnsureTraceId(Request& request, IdGenerator& ids) {
     return id;
 }
 
+bool IsValidTraceId(std::string_view id) {
+    if (id.empty() || id.size() > 128) return false;
+    for (char c : id) {
+        bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '_' ||
+                  c == ':' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 void PropagateTrace(const Request& from, Request& to) {
     if (auto id = from.headers.Get(kTraceHeader)) to.headers.Set(kTraceHeader, *id);
 }

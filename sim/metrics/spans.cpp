@@ -4,7 +4,10 @@
 
 namespace sim::metrics {
 
-SpanRecorder::SpanRecorder(std::size_t capacity) : ring_(std::max<std::size_t>(capacity, 1)) {}
+SpanRecorder::SpanRecorder(std::size_t capacity, std::size_t max_traces)
+    : ring_(std::max<std::size_t>(capacity, 1)), trace_order_(std::max<std::size_t>(max_traces, 1)) {
+    extents_.reserve(std::min<std::size_t>(trace_order_.size(), 4096));
+}
 
 void SpanRecorder::Record(std::string_view trace_id, std::string_view hop, core::TimePoint start, core::TimePoint end) {
     auto it = hops_.find(hop);
@@ -23,6 +26,28 @@ void SpanRecorder::Record(std::string_view trace_id, std::string_view hop, core:
     slot.end = std::max(end, start);
     next_ = (next_ + 1) % ring_.size();
     ++recorded_;
+    if (!trace_id.empty()) Extend(trace_id, start, std::max(end, start));
+}
+
+void SpanRecorder::Extend(std::string_view trace_id, core::TimePoint start, core::TimePoint end) {
+    if (auto it = extents_.find(trace_id); it != extents_.end()) {
+        TraceExtent& e = it->second;
+        e.start = std::min(e.start, start);
+        e.end = std::max(e.end, end);
+        ++e.spans;
+        return;
+    }
+    std::string& slot = trace_order_[next_trace_];
+    if (!slot.empty()) extents_.erase(slot);  // the oldest trace makes room
+    slot.assign(trace_id);
+    next_trace_ = (next_trace_ + 1) % trace_order_.size();
+    extents_.emplace(slot, TraceExtent{start, end, 1});
+}
+
+std::optional<TraceExtent> SpanRecorder::ExtentOf(std::string_view trace_id) const {
+    auto it = extents_.find(trace_id);
+    if (it == extents_.end()) return std::nullopt;
+    return it->second;
 }
 
 std::vector<Span> SpanRecorder::SpansOf(std::string_view trace_id) const {
@@ -52,6 +77,9 @@ void SpanRecorder::Reset() {
         s.hop.clear();
     }
     next_ = 0;
+    for (auto& id : trace_order_) id.clear();
+    next_trace_ = 0;
+    extents_.clear();
     recorded_ = 0;
     dropped_ = 0;
     hops_.clear();

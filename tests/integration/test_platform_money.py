@@ -177,40 +177,75 @@ class CardUse(MoneyCase):
         self.assertEqual(card["last4"], m["last4"])
         self.assertNotIn(m["pan"], json.dumps(card))
 
-    def test_card_use_is_one_trace_from_the_poll_to_the_push_gateway(self):
+    def test_card_use_is_one_trace_from_the_authorization_to_the_push_gateway(self):
         m = self.api.member_with_card(device="apns-trace-1")
         status, _ = self.api.call("DELETE", "/_sim/spans", listener="aws")
         self.assertEqual(status, 200)
-        self.api.authorize(m["pan"], 990)
+        trace = "it-card-use-1"
+        status, auth = self.api.call("POST", "/payment/simulate/authorizations",
+                                     {"card": m["pan"], "amount": 990, "merchant_name": "SIM MART", "mcc": "5499"},
+                                     listener="fakes", headers={"X-Cardsim-Trace-Id": trace})
+        self.assertEqual(status, 200, auth)
         self.api.advance("PT61S")
         self.assertEqual(len(self.api.deliveries("apns-trace-1")), 1)
         status, recent = self.api.call("GET", "/_sim/traces?hop=" + urllib.parse.quote("function platform-notify"),
                                        listener="aws")
         self.assertEqual(status, 200, recent)
-        self.assertEqual(len(recent["spans"]), 1, recent)
-        trace = recent["spans"][0]["trace_id"]
-        self.assertRegex(trace, "^[0-9a-f]{32}$")
+        self.assertEqual([s["trace_id"] for s in recent["spans"]], [trace], recent)
         status, t = self.api.call("GET", "/_sim/traces?trace_id=" + trace, listener="fakes")  # any port
         self.assertEqual(status, 200, t)
         hops = [s["hop"] for s in t["spans"]]
-        chain = ["fakes GET /payment/v1/authorizations", "payment.record", "aws AmazonSQS.SendMessage",
+        chain = ["fakes POST /payment/simulate/authorizations", "aws AmazonSQS.SendMessage",
                  "sqs.dwell platform-notifications", "function platform-notify", "fakes POST /push/v1/send"]
         for hop in chain:
             self.assertEqual(hops.count(hop), 1, (hop, hops))
         starts = {s["hop"]: s["offset_ns"] for s in t["spans"]}
         self.assertEqual(sorted(chain, key=lambda h: (starts[h], chain.index(h))), chain,
                          "the hops start in path order (equal virtual times allowed)")
-        self.assertEqual(t["spans"][0]["offset_ns"], 0)
-        # The authorization itself is its own trace (the processor knows nothing of the poll).
-        self.assertNotIn("fakes POST /payment/simulate/authorizations", hops)
+        self.assertEqual(t["spans"][0]["hop"], chain[0])
+        self.assertGreater(starts["sqs.dwell platform-notifications"], 0, "the platform polls after the authorization")
+        # The poll and the recording of its page are the poll's own trace (a page holds many uses).
+        self.assertNotIn("fakes GET /payment/v1/authorizations", hops)
+        self.assertNotIn("payment.record", hops)
+        status, polls = self.api.call("GET", "/_sim/traces?hop=payment.record", listener="aws")
+        self.assertEqual(status, 200)
+        self.assertTrue(polls["spans"])
+        self.assertNotEqual(polls["spans"][0]["trace_id"], trace)
+        # The extent of the trace: from the authorization's start to the end of its last span.
+        status, ext = self.api.call("POST", "/_sim/traces/extents", {"trace_ids": [trace, "no-such-trace"]},
+                                    listener="platform")
+        self.assertEqual(status, 200, ext)
+        self.assertEqual(ext["missing"], ["no-such-trace"])
+        self.assertEqual(ext["extents"][trace]["spans"], len(t["spans"]))
+        self.assertEqual(ext["extents"][trace]["start"], t["spans"][0]["start"])
+        self.assertEqual(ext["extents"][trace]["duration_ns"],
+                         max(s["offset_ns"] + s["duration_ns"] for s in t["spans"]))
+        for bad in ({"trace_ids": "x"}, {"ids": []}, {"trace_ids": [1]}, {"trace_ids": ["x"] * 10001}):
+            status, problem = self.api.call("POST", "/_sim/traces/extents", bad, listener="aws")
+            self.assertEqual(status, 400, (bad if len(str(bad)) < 100 else "10001 ids", problem))
         status, spans = self.api.call("GET", "/_sim/spans", listener="platform")
         self.assertEqual(status, 200)
-        for hop in chain + ["fakes POST /payment/simulate/authorizations", "store.commit_wait"]:
+        for hop in chain + ["fakes GET /payment/v1/authorizations", "payment.record", "store.commit_wait"]:
             self.assertGreaterEqual(spans["hops"][hop]["count"], 1, hop)
         self.assertEqual(spans["hops"]["function platform-notify"]["count"], 1)
         self.assertEqual(spans["hops"]["function platform-notify"]["histogram"]["count"], 1)
         status, bad = self.api.call("GET", "/_sim/traces", listener="aws")
         self.assertEqual(status, 400, bad)
+
+    def test_a_feed_trace_id_that_is_not_a_plain_id_is_not_carried_on(self):
+        m = self.api.member_with_card(device="apns-trace-2")
+        status, _ = self.api.call("DELETE", "/_sim/spans", listener="aws")
+        status, auth = self.api.call("POST", "/payment/simulate/authorizations",
+                                     {"card": m["pan"], "amount": 500, "merchant_name": "SIM MART", "mcc": "5499"},
+                                     listener="fakes", headers={"X-Cardsim-Trace-Id": "x" * 200})
+        self.assertEqual(status, 200, auth)
+        self.api.advance("PT61S")
+        self.assertEqual(len(self.api.deliveries("apns-trace-2")), 1)
+        status, recent = self.api.call("GET", "/_sim/traces?hop=" + urllib.parse.quote("fakes POST /push/v1/send"),
+                                       listener="aws")
+        # The push continues the poll's trace instead.
+        status, polls = self.api.call("GET", "/_sim/traces?hop=payment.record", listener="aws")
+        self.assertEqual(recent["spans"][0]["trace_id"], polls["spans"][0]["trace_id"])
 
     def test_decline_for_insufficient_credit_is_notified_and_holds_nothing(self):
         m = self.api.member_with_card(limit=10000, device="apns-decl-1")

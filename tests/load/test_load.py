@@ -79,12 +79,31 @@ class LoadTest(unittest.TestCase):
         self.assertLessEqual(hops["function platform-notify"], hops["sqs.dwell platform-notifications"])
         self.assertGreater(hops["function platform-notify"], 0)
         self.assertIn("server hop", r.stdout)
+        # Each measured success's own trace, first span to last (docs/load.md): card use from the
+        # authorization to platform-notify's end, one trace across the poll and the queue.
+        missing = report["server"]["e2e_missing"]
+        for name, flow in report["flows"].items():
+            traced = hist_count(flow["hops"]["server_e2e"]) if "server_e2e" in flow["hops"] else 0
+            self.assertEqual(traced + missing.get(name, 0), flow["completed"], name)
+        server_e2e = report["flows"]["card_use"]["summary"]["server_e2e"]
+        self.assertGreater(server_e2e["count"], 0)
+        self.assertLessEqual(missing.get("card_use", 0), 1, missing)
+        # It spans the authorization, the wait for the poll (100 ms interval) and the push, so it
+        # is longer than the authorization alone and shorter than the 30 s arrival timeout.
+        auth = report["server"]["summary"]["fakes POST /payment/simulate/authorizations"]
+        self.assertGreater(server_e2e["p50_ns"], auth["p50_ns"])
+        self.assertLess(server_e2e["max_ns"], 30e9)
+        for name, flow in report["flows"].items():  # the summary is the histograms' figures
+            for hop, summary in flow["summary"].items():
+                self.assertEqual(summary["count"], hist_count(flow["hops"][hop]), (name, hop))
+        self.assertIn("server_e2e", r.stdout)
         with open(html) as f:
             page = f.read()
         self.assertIn("<svg", page)
         self.assertIn("card_use", page)
         self.assertNotIn("<script", page)
         self.assertIn("Server-side hops of its critical path", page)
+        self.assertIn("end to end in the system", page)
         self.assertIn("thresholds:", r.stdout)
 
     def test_two_shards_merge_into_the_whole_schedule(self):

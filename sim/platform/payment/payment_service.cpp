@@ -185,8 +185,13 @@ void PaymentService::Poll() {
     });
 }
 
-void PaymentService::RecordEvent(const Json& item, const std::string& trace_id) {
+void PaymentService::RecordEvent(const Json& item, const std::string& poll_trace) {
     if (!item.is_object() || !item.contains("event_id") || !item["event_id"].is_string()) return;
+    // An authorization's event carries the merchant request's trace (the fake processor's
+    // `trace_id`): its notification continues that trace, so a card use is one trace from the
+    // authorization to the push. Other events continue the poll's trace.
+    std::string trace_id = item.value("trace_id", std::string());
+    if (!core::IsValidTraceId(trace_id)) trace_id = poll_trace;
     const std::string event_id = item["event_id"].get<std::string>();
     {
         auto& seen = db_->db().Prepare("SELECT 1 FROM feed_events WHERE event_id = ?1");

@@ -166,10 +166,14 @@ std::string HopBreakdown(const std::string& caption, const std::vector<std::pair
 /// hops from the system's trace spans (or why there are none).
 std::string SlowestPathBreakdown(const LoadReport& report, const std::string& flow) {
     std::vector<std::pair<std::string, const metrics::Histogram*>> client;
-    for (const auto& [hop, h] : report.Flows().at(flow).hops) client.emplace_back(hop, &h);
+    const auto& hops = report.Flows().at(flow).hops;
+    for (const auto& [hop, h] : hops)
+        if (hop != kServerE2eHop) client.emplace_back(hop, &h);
     std::string out = HopBreakdown("hop of " + flow + " (client side)", client);
     const ServerHops& server = report.Server();
     std::vector<std::pair<std::string, const metrics::Histogram*>> spans;
+    if (auto e2e = hops.find(kServerE2eHop); e2e != hops.end())
+        spans.emplace_back("end to end in the system (each arrival's trace, first span to last)", &e2e->second);
     if (auto path = server.paths.find(flow); path != server.paths.end())
         for (const auto& hop : path->second)
             if (auto h = server.hops.find(hop); h != server.hops.end()) spans.emplace_back(hop, &h->second);

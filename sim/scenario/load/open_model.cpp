@@ -79,7 +79,9 @@ void OpenModelDriver::StartArrival(FlowRun& run, std::size_t index) {
         run.timeouts.erase(index);
         Complete(run, index, due, ArrivalOutcome::Error("timeout"));
     });
-    run.flow->Start(index, [this, alive, &run, index, due](ArrivalOutcome outcome) {
+    std::string trace = options_.trace_prefix.empty() ? std::string()
+                                                      : options_.trace_prefix + run.name + "-" + std::to_string(index);
+    run.flow->Start(index, trace, [this, alive, &run, index, due](ArrivalOutcome outcome) {
         if (alive.expired() || run.settled[index]) return;
         Complete(run, index, due, std::move(outcome));
     });
@@ -94,12 +96,23 @@ void OpenModelDriver::Complete(FlowRun& run, std::size_t index, clock::TimePoint
     ++finished_count_;
     nanoseconds offset = run.arrivals[index] - profile_.warmup;
     if (offset >= nanoseconds::zero()) {  // warm-up arrivals run but are not measured
-        if (outcome.ok)
+        if (outcome.ok) {
             report_.RecordSuccess(run.name, offset, clock_.Now() - due, outcome.hops);
-        else
+            if (!options_.trace_prefix.empty())
+                traced_.push_back({run.name, options_.trace_prefix + run.name + "-" + std::to_string(index), clock_.Now()});
+        } else
             report_.RecordError(run.name, offset, outcome.error_kind);
     }
     MaybeFinish();
+}
+
+std::vector<TracedArrival> OpenModelDriver::TakeTraced(clock::TimePoint before) {
+    std::vector<TracedArrival> out;
+    while (!traced_.empty() && traced_.front().completed < before) {
+        out.push_back(std::move(traced_.front()));
+        traced_.pop_front();
+    }
+    return out;
 }
 
 void OpenModelDriver::MaybeFinish() {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,8 +32,10 @@ class LoadFlow {
 public:
     virtual ~LoadFlow() = default;
     /// Runs arrival number `arrival` (0, 1, ... within this flow) and calls `done` exactly once,
-    /// possibly later on the loop.
-    virtual void Start(std::uint64_t arrival, std::function<void(ArrivalOutcome)> done) = 0;
+    /// possibly later on the loop. `trace_id` (empty: untraced) goes as X-Cardsim-Trace-Id on the
+    /// requests of the arrival's business path — not on the generator's own waits and polls — so
+    /// the system's spans of this arrival form one trace (its server-side end to end).
+    virtual void Start(std::uint64_t arrival, const std::string& trace_id, std::function<void(ArrivalOutcome)> done) = 0;
 };
 
 struct DriverOptions {
@@ -44,6 +47,15 @@ struct DriverOptions {
     /// An arrival not finished this long after it was due counts as error "timeout" (and its
     /// late completion is ignored).
     std::chrono::nanoseconds arrival_timeout = std::chrono::seconds(30);
+    /// When set, arrival i of flow F is traced as PREFIX + F + "-" + i (unique per run and shard).
+    std::string trace_prefix;
+};
+
+/// A measured arrival that succeeded, by trace id, for reading its server-side extent.
+struct TracedArrival {
+    std::string flow;
+    std::string trace_id;
+    clock::TimePoint completed{};
 };
 
 /// Drives every flow of a profile on `clock`; `Run` returns at once and `finished` is called
@@ -64,6 +76,9 @@ public:
     std::uint64_t Scheduled() const { return scheduled_; }
     /// Time since Run started.
     std::chrono::nanoseconds Elapsed() const;
+    /// Removes and returns the traced measured successes that completed before `before` (all of
+    /// them with TimePoint::max()), oldest first.
+    std::vector<TracedArrival> TakeTraced(clock::TimePoint before);
 
 private:
     struct FlowRun;
@@ -83,6 +98,7 @@ private:
     std::uint64_t started_ = 0;
     std::uint64_t finished_count_ = 0;
     std::function<void()> finished_;
+    std::deque<TracedArrival> traced_;
     bool done_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/core/trace.hpp"
+
 namespace sim::scenario::load {
 
 namespace {
@@ -13,6 +15,12 @@ using Reply = FlowClient::Reply;
 constexpr const char* kPassword = "load-password-0123";
 
 std::map<std::string, std::string> Bearer(const Member& m) { return {{"Authorization", "Bearer " + m.session_token}}; }
+
+/// `headers` plus the arrival's trace header (none when `trace_id` is empty).
+std::map<std::string, std::string> Traced(std::map<std::string, std::string> headers, const std::string& trace_id) {
+    if (!trace_id.empty()) headers[std::string(core::kTraceHeader)] = trace_id;
+    return headers;
+}
 
 bool Ok(const Reply& r) { return r.status >= 200 && r.status < 300; }
 
@@ -57,7 +65,7 @@ void AwaitPush(FlowClient& client, Member& member, std::uint64_t after, std::str
 class CardUseFlow : public LoadFlow {
 public:
     CardUseFlow(FlowClient& client, Population& population) : client_(client), population_(population) {}
-    void Start(std::uint64_t arrival, std::function<void(ArrivalOutcome)> done) override {
+    void Start(std::uint64_t arrival, const std::string& trace_id, std::function<void(ArrivalOutcome)> done) override {
         auto& members = population_.Members();
         Member& m = members[arrival % members.size()];
         // Random-looking but deterministic amounts below the magic ¥99,800 range.
@@ -65,7 +73,7 @@ public:
         auto started = client_.Clock().Now();
         std::uint64_t cursor = m.push_cursor;
         Json body = {{"card", m.pan}, {"amount", amount}, {"merchant_name", "LOAD MART"}, {"mcc", "5411"}};
-        client_.Call("payment-processor", "POST", "/payment/simulate/authorizations", body, {},
+        client_.Call("payment-processor", "POST", "/payment/simulate/authorizations", body, Traced({}, trace_id),
                          [this, &m, cursor, started, done = std::move(done)](Reply r) mutable {
                              if (!Ok(r) || !r.body.contains("authorization_id")) {
                                  done(ArrivalOutcome::Error(ErrorKind("authorize", r)));
@@ -95,29 +103,30 @@ private:
 class AppBrowseFlow : public LoadFlow {
 public:
     AppBrowseFlow(FlowClient& client, Population& population) : client_(client), population_(population) {}
-    void Start(std::uint64_t arrival, std::function<void(ArrivalOutcome)> done) override {
+    void Start(std::uint64_t arrival, const std::string& trace_id, std::function<void(ArrivalOutcome)> done) override {
         auto& members = population_.Members();
         Member& m = members[arrival % members.size()];
         auto outcome = std::make_shared<ArrivalOutcome>();
-        Step(m, 0, outcome, std::move(done));
+        Step(m, 0, trace_id, outcome, std::move(done));
     }
 
 private:
-    void Step(Member& m, std::size_t i, std::shared_ptr<ArrivalOutcome> outcome, std::function<void(ArrivalOutcome)> done) {
+    void Step(Member& m, std::size_t i, const std::string& trace_id, std::shared_ptr<ArrivalOutcome> outcome,
+              std::function<void(ArrivalOutcome)> done) {
         static const std::pair<const char*, const char*> kPages[] = {
             {"balance", "/app/v1/balance"}, {"statements", "/app/v1/statements"}, {"authorizations", "/app/v1/authorizations?limit=10"}};
         if (i == std::size(kPages)) {
             done(std::move(*outcome));
             return;
         }
-        client_.Call("platform", "GET", kPages[i].second, nullptr, Bearer(m),
-                     [this, &m, i, outcome, done = std::move(done)](Reply r) mutable {
+        client_.Call("platform", "GET", kPages[i].second, nullptr, Traced(Bearer(m), trace_id),
+                     [this, &m, i, trace_id, outcome, done = std::move(done)](Reply r) mutable {
                          if (!Ok(r)) {
                              done(ArrivalOutcome::Error(ErrorKind(kPages[i].first, r)));
                              return;
                          }
                          outcome->hops[kPages[i].first] = r.latency;
-                         Step(m, i + 1, outcome, std::move(done));
+                         Step(m, i + 1, trace_id, outcome, std::move(done));
                      });
     }
     FlowClient& client_;
@@ -127,19 +136,19 @@ private:
 class AtmRepaymentFlow : public LoadFlow {
 public:
     AtmRepaymentFlow(FlowClient& client, Population& population) : client_(client), population_(population) {}
-    void Start(std::uint64_t arrival, std::function<void(ArrivalOutcome)> done) override {
+    void Start(std::uint64_t arrival, const std::string& trace_id, std::function<void(ArrivalOutcome)> done) override {
         auto& members = population_.Members();
         Member& m = members[arrival % members.size()];
         auto started = client_.Clock().Now();
-        client_.Call("platform", "POST", "/app/v1/repayments/qr", Json{{"amount", 1000}}, Bearer(m),
-                     [this, &m, started, done = std::move(done)](Reply qr) mutable {
+        client_.Call("platform", "POST", "/app/v1/repayments/qr", Json{{"amount", 1000}}, Traced(Bearer(m), trace_id),
+                     [this, &m, started, trace_id, done = std::move(done)](Reply qr) mutable {
                          if (!Ok(qr) || !qr.body.contains("repay_token")) {
                              done(ArrivalOutcome::Error(ErrorKind("qr", qr)));
                              return;
                          }
                          Json cash = {{"repay_token", qr.body["repay_token"]}, {"store_code", "S-LOAD"}, {"notes", Json::array({1000})}};
                          auto issued = client_.Clock().Now();
-                         client_.Call("atm", "POST", "/atm/simulate/repayments", cash, {},
+                         client_.Call("atm", "POST", "/atm/simulate/repayments", cash, Traced({}, trace_id),
                                       [this, &m, started, issued, done = std::move(done)](Reply r) mutable {
                                           if (!Ok(r) || !r.body.contains("atm_txn_id")) {
                                               done(ArrivalOutcome::Error(ErrorKind("cash_in", r)));
@@ -186,15 +195,15 @@ private:
 class ApplicationFlow : public LoadFlow {
 public:
     ApplicationFlow(FlowClient& client, std::uint64_t seed) : client_(client), seed_(seed) {}
-    void Start(std::uint64_t arrival, std::function<void(ArrivalOutcome)> done) override {
+    void Start(std::uint64_t arrival, const std::string& trace_id, std::function<void(ArrivalOutcome)> done) override {
         auto email = "applicant-" + std::to_string(seed_) + "-" + std::to_string(arrival) + "@load.example";
         auto outcome = std::make_shared<ArrivalOutcome>();
-        client_.Call("platform", "POST", "/app/v1/members", Json{{"email", email}, {"password", kPassword}}, {},
-                     [this, email, outcome, done = std::move(done)](Reply r) mutable {
+        client_.Call("platform", "POST", "/app/v1/members", Json{{"email", email}, {"password", kPassword}},
+                     Traced({}, trace_id), [this, email, trace_id, outcome, done = std::move(done)](Reply r) mutable {
                          if (!Ok(r)) return done(ArrivalOutcome::Error(ErrorKind("signup", r)));
                          outcome->hops["signup"] = r.latency;
-                         client_.Call("platform", "POST", "/app/v1/sessions", Json{{"email", email}, {"password", kPassword}}, {},
-                                      [this, outcome, done = std::move(done)](Reply s) mutable {
+                         client_.Call("platform", "POST", "/app/v1/sessions", Json{{"email", email}, {"password", kPassword}},
+                                      Traced({}, trace_id), [this, trace_id, outcome, done = std::move(done)](Reply s) mutable {
                                           if (!Ok(s) || !s.body.contains("token")) return done(ArrivalOutcome::Error(ErrorKind("signin", s)));
                                           outcome->hops["signin"] = s.latency;
                                           Json application = {
@@ -206,7 +215,7 @@ public:
                                               {"documents", Json::array({{{"type", "IC_CHIP"}}, {{"type", "SELFIE"}}})},
                                               {"embossed_name", "TARO TESUTO"}};
                                           client_.Call("platform", "POST", "/app/v1/applications", application,
-                                                       {{"Authorization", "Bearer " + s.body["token"].get<std::string>()}},
+                                                       Traced({{"Authorization", "Bearer " + s.body["token"].get<std::string>()}}, trace_id),
                                                        [outcome, done = std::move(done)](Reply a) mutable {
                                                            if (!Ok(a)) return done(ArrivalOutcome::Error(ErrorKind("submit", a)));
                                                            outcome->hops["submit"] = a.latency;

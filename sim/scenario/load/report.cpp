@@ -53,6 +53,10 @@ void LoadReport::RecordError(const std::string& flow, nanoseconds due, const std
     ++f.errors_by_interval[i];
 }
 
+void LoadReport::RecordServerE2e(const std::string& flow, nanoseconds extent) {
+    Flow(flow).hops[kServerE2eHop].Record(extent);
+}
+
 std::uint64_t LoadReport::Requests() const {
     std::uint64_t n = 0;
     for (const auto& [_, f] : flows_) n += f.completed + f.failed;
@@ -96,6 +100,8 @@ core::Status<> LoadReport::Merge(const LoadReport& other) {
         for (const auto& [hop, h] : other.server_.hops) server_.hops[hop].Merge(h);
         for (const auto& [flow, path] : other.server_.paths) server_.paths.emplace(flow, path);
     }
+    // Each shard asks for the extents of its own arrivals' traces, so these add up even on a target.
+    for (const auto& [flow, n] : other.server_.e2e_missing) server_.e2e_missing[flow] += n;
     if (server_.note.empty()) server_.note = other.server_.note;
     samples_.insert(samples_.end(), other.samples_.begin(), other.samples_.end());
     shards_.insert(shards_.end(), other.shards_.begin(), other.shards_.end());
@@ -144,6 +150,21 @@ std::vector<ThresholdResult> LoadReport::Evaluate(const std::vector<Threshold>& 
     return out;
 }
 
+namespace {
+
+/// A histogram's figures for readers of the JSON who do not decode buckets (ignored on reading:
+/// the histograms are the data, this is derived from them).
+nlohmann::json Summary(const metrics::Histogram& h) {
+    return {{"count", h.Count()},
+            {"p50_ns", h.Percentile(50).count()},
+            {"p90_ns", h.Percentile(90).count()},
+            {"p99_ns", h.Percentile(99).count()},
+            {"max_ns", h.Max().count()},
+            {"mean_ns", h.Mean().count()}};
+}
+
+}  // namespace
+
 nlohmann::json LoadReport::ToJson() const {
     nlohmann::json j;
     j["version"] = kReportVersion;
@@ -161,8 +182,13 @@ nlohmann::json LoadReport::ToJson() const {
         fj["failed"] = f.failed;
         fj["errors_by_kind"] = f.errors_by_kind;
         nlohmann::json hops = nlohmann::json::object();
-        for (const auto& [hop, h] : f.hops) hops[hop] = h.ToJson();
+        nlohmann::json summary = nlohmann::json::object();
+        for (const auto& [hop, h] : f.hops) {
+            hops[hop] = h.ToJson();
+            summary[hop] = Summary(h);
+        }
         fj["hops"] = std::move(hops);
+        fj["summary"] = std::move(summary);
         nlohmann::json timeline = nlohmann::json::array();
         for (std::size_t i = 0; i < f.e2e_by_interval.size(); ++i)
             timeline.push_back({{"e2e", f.e2e_by_interval[i].ToJson()}, {"errors", f.errors_by_interval[i]}});
@@ -176,8 +202,17 @@ nlohmann::json LoadReport::ToJson() const {
                            {"cpu_percent", s.cpu_percent}, {"queue_depths", s.queue_depths}});
     j["samples"] = std::move(samples);
     nlohmann::json server_hops = nlohmann::json::object();
-    for (const auto& [hop, h] : server_.hops) server_hops[hop] = h.ToJson();
-    j["server"] = {{"source", server_.source}, {"note", server_.note}, {"paths", server_.paths}, {"hops", std::move(server_hops)}};
+    nlohmann::json server_summary = nlohmann::json::object();
+    for (const auto& [hop, h] : server_.hops) {
+        server_hops[hop] = h.ToJson();
+        server_summary[hop] = Summary(h);
+    }
+    j["server"] = {{"source", server_.source},
+                   {"note", server_.note},
+                   {"paths", server_.paths},
+                   {"hops", std::move(server_hops)},
+                   {"summary", std::move(server_summary)},
+                   {"e2e_missing", server_.e2e_missing}};
     return j;
 }
 
@@ -225,6 +260,7 @@ core::Result<LoadReport> LoadReport::FromJson(const nlohmann::json& j) {
             r.server_.source = server->value("source", "");
             r.server_.note = server->value("note", "");
             r.server_.paths = server->value("paths", std::map<std::string, std::vector<std::string>>{});
+            r.server_.e2e_missing = server->value("e2e_missing", std::map<std::string, std::uint64_t>{});
             const nlohmann::json hops = server->value("hops", nlohmann::json::object());
             for (const auto& [hop, hj] : hops.items()) {
                 auto h = metrics::Histogram::FromJson(hj);
@@ -278,10 +314,11 @@ std::string FormatConsoleReport(const LoadReport& report, const std::vector<Thre
     out << line;
     for (const auto& [name, f] : report.Flows()) {
         bool first = true;
-        // e2e first, then the hops in name order
+        // e2e first, then the system's own end to end (trace extents), then the hops in name order
         std::vector<std::string> order{"e2e"};
+        if (f.hops.count(kServerE2eHop)) order.push_back(kServerE2eHop);
         for (const auto& [hop, _] : f.hops)
-            if (hop != "e2e") order.push_back(hop);
+            if (hop != "e2e" && hop != kServerE2eHop) order.push_back(hop);
         for (const auto& hop : order) {
             auto it = f.hops.find(hop);
             if (it == f.hops.end()) {
@@ -330,6 +367,9 @@ std::string FormatConsoleReport(const LoadReport& report, const std::vector<Thre
             out << line;
             first = false;
         }
+        if (auto missing = server.e2e_missing.find(name); missing != server.e2e_missing.end() && missing->second > 0)
+            out << "                 " << missing->second << " measured arrivals had no trace extent (not in "
+                << kServerE2eHop << ")\n";
     }
     if (!thresholds.empty()) {
         out << "\nthresholds:\n";

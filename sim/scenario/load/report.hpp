@@ -47,7 +47,14 @@ struct ServerHops {
     std::string note;
     std::map<std::string, std::vector<std::string>> paths;
     std::map<std::string, metrics::Histogram> hops;
+    /// Per flow, measured successful arrivals whose trace the system no longer (or never) knew, so
+    /// they are not in the flow's "server_e2e" histogram.
+    std::map<std::string, std::uint64_t> e2e_missing;
 };
+
+/// The flow hop holding each arrival's server-side end to end: from its trace's first span start
+/// to its last span end in the system (POST /_sim/traces/extents), not counted from when it was due.
+inline constexpr const char* kServerE2eHop = "server_e2e";
 
 struct ThresholdResult {
     Threshold threshold;
@@ -67,6 +74,8 @@ public:
     void RecordSuccess(const std::string& flow, std::chrono::nanoseconds due, std::chrono::nanoseconds e2e,
                        const std::map<std::string, std::chrono::nanoseconds>& hops);
     void RecordError(const std::string& flow, std::chrono::nanoseconds due, const std::string& kind);
+    /// One successful arrival's server-side end to end (hop kServerE2eHop of the flow).
+    void RecordServerE2e(const std::string& flow, std::chrono::nanoseconds extent);
     void AddSample(ProcessSample sample) { samples_.push_back(std::move(sample)); }
 
     /// Adds `other` (another shard of the same profile): InvalidArgument when the profile or the

@@ -82,6 +82,17 @@ TEST(Trace, AdoptsW3cTraceparent) {
     EXPECT_EQ(EnsureTraceId(in, ids), "4bf92f3577b34da6a3ce929d0e0e4736");
 }
 
+TEST(Trace, ValidTraceIdsAreShortAndPlain) {
+    EXPECT_TRUE(IsValidTraceId("4bf92f3577b34da6a3ce929d0e0e4736"));
+    EXPECT_TRUE(IsValidTraceId("load-7-card_use-12:3.x"));
+    EXPECT_TRUE(IsValidTraceId(std::string(128, 'a')));
+    EXPECT_FALSE(IsValidTraceId(""));
+    EXPECT_FALSE(IsValidTraceId(std::string(129, 'a')));
+    EXPECT_FALSE(IsValidTraceId("a b"));
+    EXPECT_FALSE(IsValidTraceId("abc\r\nX-Injected: 1"));
+    EXPECT_FALSE(IsValidTraceId("トレース"));
+}
+
 TEST(Random, SameSeedSameSequenceDifferentSeedDifferent) {
     IdGenerator a(42), b(42), c(43);
     EXPECT_EQ(a.Uuid(), b.Uuid());

@@ -103,5 +103,48 @@ TEST_F(SpanRecorderTest, ResetForgetsEverything) {
     EXPECT_EQ(spans.Recorded(), 0u);
 }
 
+TEST_F(SpanRecorderTest, ATraceExtentRunsFromItsFirstStartToItsLastEnd) {
+    SpanRecorder spans;
+    auto t0 = clock_.Now();
+    // Recorded as replies are released: the outer span (started first) ends last.
+    spans.Record("trace-a", "sqs.dwell q", t0 + milliseconds(4), t0 + milliseconds(6));
+    spans.Record("trace-a", "fakes POST /payment/simulate/authorizations", t0, t0 + milliseconds(1));
+    spans.Record("trace-a", "function f", t0 + milliseconds(6), t0 + milliseconds(9));
+    spans.Record("trace-b", "other", t0, t0 + milliseconds(50));
+    spans.Record("", "untraced", t0, t0 + milliseconds(70));
+    auto a = spans.ExtentOf("trace-a");
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->start, t0);
+    EXPECT_EQ(a->end, t0 + milliseconds(9));
+    EXPECT_EQ(a->spans, 3u);
+    EXPECT_EQ(spans.ExtentOf("trace-b")->end - spans.ExtentOf("trace-b")->start, milliseconds(50));
+    EXPECT_FALSE(spans.ExtentOf("").has_value());
+    EXPECT_FALSE(spans.ExtentOf("trace-c").has_value());
+    spans.Reset();
+    EXPECT_FALSE(spans.ExtentOf("trace-a").has_value());
+    spans.Record("trace-a", "x", t0 + milliseconds(100), t0 + milliseconds(101));
+    EXPECT_EQ(spans.ExtentOf("trace-a")->start, t0 + milliseconds(100)) << "a reset forgets the old extent";
+    EXPECT_EQ(spans.ExtentOf("trace-a")->spans, 1u);
+}
+
+TEST_F(SpanRecorderTest, TraceExtentsAreBoundedForgettingTheOldestTrace) {
+    SpanRecorder spans(/*capacity=*/4, /*max_traces=*/3);
+    auto t0 = clock_.Now();
+    for (int i = 0; i < 5; ++i) spans.Record("t" + std::to_string(i), "hop", t0, t0 + milliseconds(i));
+    EXPECT_FALSE(spans.ExtentOf("t0").has_value());
+    EXPECT_FALSE(spans.ExtentOf("t1").has_value());
+    for (int i = 2; i < 5; ++i) EXPECT_EQ(spans.ExtentOf("t" + std::to_string(i))->end, t0 + milliseconds(i)) << i;
+    // A known trace growing takes no new slot; the next new trace evicts the oldest by first span.
+    spans.Record("t3", "hop", t0, t0 + milliseconds(20));
+    EXPECT_EQ(spans.ExtentOf("t3")->end, t0 + milliseconds(20));
+    EXPECT_EQ(spans.ExtentOf("t3")->spans, 2u);
+    EXPECT_TRUE(spans.ExtentOf("t2").has_value());
+    spans.Record("t5", "hop", t0, t0);
+    EXPECT_FALSE(spans.ExtentOf("t2").has_value());
+    EXPECT_TRUE(spans.ExtentOf("t3").has_value());
+    EXPECT_TRUE(spans.ExtentOf("t4").has_value());
+    EXPECT_TRUE(spans.ExtentOf("t5").has_value());
+}
+
 }  // namespace
 }  // namespace sim::metrics

@@ -246,7 +246,7 @@ class StallingFlow : public LoadFlow {
 public:
     StallingFlow(clock::Clock& clock, clock::TimePoint stall_begin, clock::TimePoint stall_end)
         : clock_(clock), stall_begin_(stall_begin), stall_end_(stall_end) {}
-    void Start(std::uint64_t, std::function<void(ArrivalOutcome)> done) override {
+    void Start(std::uint64_t, const std::string&, std::function<void(ArrivalOutcome)> done) override {
         ++started;
         auto now = clock_.Now();
         auto at = now + 1ms;
@@ -262,7 +262,7 @@ private:
 
 class NeverAnswers : public LoadFlow {
 public:
-    void Start(std::uint64_t, std::function<void(ArrivalOutcome)> done) override { pending.push_back(std::move(done)); }
+    void Start(std::uint64_t, const std::string&, std::function<void(ArrivalOutcome)> done) override { pending.push_back(std::move(done)); }
     std::vector<std::function<void(ArrivalOutcome)>> pending;
 };
 
@@ -293,6 +293,64 @@ TEST(OpenModelDriver, AStalledServerShowsTheStallInThePercentiles) {
     EXPECT_GT(e2e.Percentile(95), 400ms);
     EXPECT_GT(e2e.Percentile(99), 850ms);
     EXPECT_GT(e2e.Max(), 990ms);
+}
+
+/// Answers in 1 ms; every third arrival fails. Keeps the trace ids it was given.
+class TraceRecordingFlow : public LoadFlow {
+public:
+    explicit TraceRecordingFlow(clock::Clock& clock) : clock_(clock) {}
+    void Start(std::uint64_t arrival, const std::string& trace_id, std::function<void(ArrivalOutcome)> done) override {
+        traces.push_back(trace_id);
+        clock_.ScheduleAfter(1ms, [arrival, done] { done(arrival % 3 == 2 ? ArrivalOutcome::Error("x") : ArrivalOutcome{}); });
+    }
+    std::vector<std::string> traces;
+
+private:
+    clock::Clock& clock_;
+};
+
+TEST(OpenModelDriver, EachArrivalHasItsOwnTraceAndMeasuredSuccessesAreHandedOverOnce) {
+    core::ManualLoop loop;
+    clock::VirtualClock clock(loop, core::ParseIso8601("2027-01-01T00:00:00Z").value());
+    TraceRecordingFlow flow(clock);
+    DriverOptions options;
+    options.trace_prefix = "load-7-1of1-";
+    // 10/s for 1 s measured after 0.5 s of warm-up: arrivals 0-4 warm-up, 5-14 measured.
+    OpenModelDriver driver(clock, Profile("traced", 10, 1s, 500ms), {{"card_use", &flow}}, options);
+    bool finished = false;
+    driver.Run([&] { finished = true; });
+    clock.Advance(1100ms);
+    auto early = driver.TakeTraced(clock.Now());
+    clock.Advance(1s);
+    ASSERT_TRUE(finished);
+    ASSERT_EQ(flow.traces.size(), 15u);
+    EXPECT_EQ(flow.traces[0], "load-7-1of1-card_use-0");
+    EXPECT_EQ(flow.traces[14], "load-7-1of1-card_use-14");
+    std::vector<std::string> taken;
+    for (const auto& t : early) taken.push_back(t.trace_id);
+    for (const auto& t : driver.TakeTraced(clock::TimePoint::max())) {
+        EXPECT_EQ(t.flow, "card_use");
+        taken.push_back(t.trace_id);
+    }
+    // Measured (5-14) and successful (not 5, 8, 11, 14), in completion order; warm-up never.
+    EXPECT_EQ(taken, (std::vector<std::string>{"load-7-1of1-card_use-6", "load-7-1of1-card_use-7",
+                                               "load-7-1of1-card_use-9", "load-7-1of1-card_use-10",
+                                               "load-7-1of1-card_use-12", "load-7-1of1-card_use-13"}));
+    EXPECT_FALSE(early.empty());
+    EXPECT_LT(early.size(), taken.size()) << "what completed later is handed over later";
+    EXPECT_TRUE(driver.TakeTraced(clock::TimePoint::max()).empty());
+}
+
+TEST(OpenModelDriver, WithoutATracePrefixArrivalsAreUntraced) {
+    core::ManualLoop loop;
+    clock::VirtualClock clock(loop, core::ParseIso8601("2027-01-01T00:00:00Z").value());
+    TraceRecordingFlow flow(clock);
+    OpenModelDriver driver(clock, Profile("untraced", 10, 1s), {{"card_use", &flow}}, {});
+    driver.Run([] {});
+    clock.Advance(2s);
+    ASSERT_EQ(flow.traces.size(), 10u);
+    for (const auto& t : flow.traces) EXPECT_EQ(t, "");
+    EXPECT_TRUE(driver.TakeTraced(clock::TimePoint::max()).empty());
 }
 
 TEST(OpenModelDriver, WarmUpArrivalsRunButAreNotMeasured) {
