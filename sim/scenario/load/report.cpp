@@ -344,13 +344,18 @@ std::string FormatConsoleReport(const LoadReport& report, const std::vector<Thre
         }
     }
     const ServerHops& server = report.Server();
+    // The hop column fits the longest hop name shown (routes with path parameters run long).
+    int hop_width = 46;
+    for (const auto& [name, path] : server.paths)
+        for (const auto& hop : path)
+            if (server.hops.count(hop)) hop_width = std::max(hop_width, static_cast<int>(hop.size()));
     if (!server.source.empty() || !server.note.empty()) {
         out << "\nserver-side hops (trace spans, " << (server.source.empty() ? "not read" : server.source) << ")";
         if (!server.note.empty()) out << ": " << server.note;
         out << "\n";
         if (!server.hops.empty()) {
-            std::snprintf(line, sizeof line, "%-16s %-46s %9s %9s %9s %9s %9s\n", "flow", "server hop", "count", "p50 ms",
-                          "p90 ms", "p99 ms", "max ms");
+            std::snprintf(line, sizeof line, "%-16s %-*s %9s %9s %9s %9s %9s\n", "flow", hop_width, "server hop", "count",
+                          "p50 ms", "p90 ms", "p99 ms", "max ms");
             out << line;
         }
     }
@@ -361,7 +366,8 @@ std::string FormatConsoleReport(const LoadReport& report, const std::vector<Thre
             auto it = server.hops.find(hop);
             if (it == server.hops.end()) continue;
             const auto& h = it->second;
-            std::snprintf(line, sizeof line, "%-16s %-46s %9llu %9s %9s %9s %9s\n", first ? name.c_str() : "", hop.c_str(),
+            std::snprintf(line, sizeof line, "%-16s %-*s %9llu %9s %9s %9s %9s\n", first ? name.c_str() : "", hop_width,
+                          hop.substr(0, 120).c_str(),
                           static_cast<unsigned long long>(h.Count()), Ms(h.Percentile(50)).c_str(),
                           Ms(h.Percentile(90)).c_str(), Ms(h.Percentile(99)).c_str(), Ms(h.Max()).c_str());
             out << line;
