@@ -156,7 +156,7 @@ public:
     LoadRun(core::Transport& transport, clock::Clock& clock, const load::LoadProfile& profile, const LoadOptions& options,
             bool sample_process)
         : transport_(transport), clock_(clock), profile_(profile), options_(options), sample_process_(sample_process),
-          client_(transport, clock), population_(client_, options.seed) {}
+          client_(transport, clock), population_(client_, options.seed, options.shard_index, options.shard_count) {}
 
     /// Prepares the members, runs the profile; `done(exit code)` on the loop.
     void Start(std::function<void(int)> done) {

@@ -194,9 +194,10 @@ private:
 
 class ApplicationFlow : public LoadFlow {
 public:
-    ApplicationFlow(FlowClient& client, std::uint64_t seed) : client_(client), seed_(seed) {}
+    ApplicationFlow(FlowClient& client, std::string tag) : client_(client), tag_(std::move(tag)) {}
     void Start(std::uint64_t arrival, const std::string& trace_id, std::function<void(ArrivalOutcome)> done) override {
-        auto email = "applicant-" + std::to_string(seed_) + "-" + std::to_string(arrival) + "@load.example";
+        // `arrival` counts this shard's arrivals: the tag keeps shards' applicants apart.
+        auto email = "applicant-" + tag_ + "-" + std::to_string(arrival) + "@load.example";
         auto outcome = std::make_shared<ArrivalOutcome>();
         client_.Call("platform", "POST", "/app/v1/members", Json{{"email", email}, {"password", kPassword}},
                      Traced({}, trace_id), [this, email, trace_id, outcome, done = std::move(done)](Reply r) mutable {
@@ -227,7 +228,7 @@ public:
 
 private:
     FlowClient& client_;
-    std::uint64_t seed_;
+    std::string tag_;
 };
 
 }  // namespace
@@ -323,10 +324,13 @@ void Population::Prepare(std::uint32_t count, std::uint32_t parallel, std::funct
 
 void Population::PrepareOne(std::size_t index, std::function<void(std::string)> done) {
     Member& m = members_[index];
-    m.email = "member-" + std::to_string(seed_) + "-" + std::to_string(index) + "@load.example";
-    m.device_token = "load-" + std::to_string(seed_) + "-" + std::to_string(index);
+    m.email = "member-" + tag_ + "-" + std::to_string(index) + "@load.example";
+    m.device_token = "load-" + tag_ + "-" + std::to_string(index);
     Json credentials = {{"email", m.email}, {"password", kPassword}};
     client_.Call("platform", "POST", "/app/v1/members", credentials, {}, [this, &m, index, credentials, done = std::move(done)](Reply r) mutable {
+        if (r.status == 409)  // a --target keeps the members of an earlier run with the same names
+            return done(Describe("POST /app/v1/members", r) + " (" + m.email +
+                        " exists from an earlier run: give another --seed, or POST /_sim/reset to the target)");
         if (!Ok(r) || !r.body.contains("member_id")) return done(Describe("POST /app/v1/members", r));
         m.member_id = r.body["member_id"].get<std::string>();
         client_.Call("platform", "POST", "/app/v1/sessions", credentials, {}, [this, &m, index, done = std::move(done)](Reply s) mutable {
@@ -335,7 +339,7 @@ void Population::PrepareOne(std::size_t index, std::function<void(std::string)> 
             client_.Call("platform", "POST", "/app/v1/devices", Json{{"token", m.device_token}}, Bearer(m),
                          [this, &m, index, done = std::move(done)](Reply d) mutable {
                 if (!Ok(d)) return done(Describe("POST /app/v1/devices", d));
-                Json account = {{"external_ref", "LOAD-" + std::to_string(seed_) + "-" + std::to_string(index)},
+                Json account = {{"external_ref", "LOAD-" + tag_ + "-" + std::to_string(index)},
                                 {"credit_limit", 100000}, {"network", "VISA"}};
                 client_.Call("payment-processor", "POST", "/payment/v1/card-accounts", account, {},
                              [this, &m, done = std::move(done)](Reply a) mutable {
@@ -360,7 +364,7 @@ std::unique_ptr<LoadFlow> MakeFlow(const std::string& name, FlowClient& client, 
     if (name == "card_use") return std::make_unique<CardUseFlow>(client, population);
     if (name == "app_browse") return std::make_unique<AppBrowseFlow>(client, population);
     if (name == "atm_repayment") return std::make_unique<AtmRepaymentFlow>(client, population);
-    if (name == "application") return std::make_unique<ApplicationFlow>(client, population.Seed());
+    if (name == "application") return std::make_unique<ApplicationFlow>(client, population.Tag());
     return nullptr;
 }
 

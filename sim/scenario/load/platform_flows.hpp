@@ -65,17 +65,29 @@ private:
 
 class Population {
 public:
-    Population(FlowClient& client, std::uint64_t seed) : client_(client), seed_(seed) {}
+    /// Members are named `member-<tag>-<index>@load.example` (device token `load-<tag>-<index>`,
+    /// processor reference `LOAD-<tag>-<index>`), applicants `applicant-<tag>-<arrival>`, where the
+    /// tag is the seed, plus `-s<i>of<N>` for shard i of N > 1: shards against one target create
+    /// their own members and applicants instead of colliding on each other's e-mail addresses.
+    Population(FlowClient& client, std::uint64_t seed, std::uint32_t shard_index = 0, std::uint32_t shard_count = 1)
+        : client_(client),
+          seed_(seed),
+          tag_(std::to_string(seed) + (shard_count > 1 ? "-s" + std::to_string(shard_index + 1) + "of" +
+                                                             std::to_string(shard_count)
+                                                       : "")) {}
     /// Creates `count` members (at most `parallel` at a time); `done` gets an empty string on
     /// success or the first failure's description.
     void Prepare(std::uint32_t count, std::uint32_t parallel, std::function<void(std::string)> done);
     std::vector<Member>& Members() { return members_; }
     std::uint64_t Seed() const { return seed_; }
+    /// The seed and shard part of every member and applicant name (see the constructor).
+    const std::string& Tag() const { return tag_; }
 
 private:
     void PrepareOne(std::size_t index, std::function<void(std::string)> done);
     FlowClient& client_;
     std::uint64_t seed_;
+    std::string tag_;
     std::vector<Member> members_;
 };
 
