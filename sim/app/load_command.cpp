@@ -405,6 +405,41 @@ private:
     core::TimePoint last_sample_{};
 };
 
+/// Before anything is created in a --target: every target answers HTTP (any status), and one that
+/// serves cardsim's control plane runs on the real clock (the arrivals, their 30 s timeout and the
+/// push long-polls are wall time; on a virtual clock no push would ever come). `done(problems)`,
+/// one a line, empty when the targets can be driven.
+void CheckTargets(core::Transport& transport, const std::map<std::string, std::string>& targets,
+                  std::function<void(std::string)> done) {
+    struct State {
+        std::size_t pending;
+        std::string problems;
+        std::function<void(std::string)> done;
+    };
+    auto state = std::make_shared<State>(State{targets.size(), "", std::move(done)});
+    for (const auto& [name, url] : targets) {
+        core::Request request;
+        request.method = "GET";
+        request.target = "/_sim/clock";
+        // `fakes` stands for the seven fakes' names (all at its URL); the push gateway is one.
+        transport.Send(name == "fakes" ? "push" : name, std::move(request),
+                       [state, what = "cardsim load: --target " + name + "=" + url](core::Response r) {
+                           if (r.headers.Get("X-Cardsim-Transport-Error")) {
+                               auto body = nlohmann::json::parse(r.body, nullptr, false);
+                               std::string detail = body.is_object() ? body.value("detail", r.body) : r.body;
+                               state->problems += what + " does not answer: " + detail + "\n";
+                           } else if (r.status == 200) {
+                               auto body = nlohmann::json::parse(r.body, nullptr, false);
+                               if (body.is_object() && body.value("mode", "") == "virtual")
+                                   state->problems += what +
+                                                      " runs on a virtual clock; the load needs a system on the real "
+                                                      "clock (cardsim serve --clock real, the default)\n";
+                           }
+                           if (--state->pending == 0) state->done(std::move(state->problems));
+                       });
+    }
+}
+
 int Report(LoadRun& run, const LoadOptions& options, int code) {
     if (code != 0) return code;
     auto results = run.Results();
@@ -452,7 +487,8 @@ std::string LoadHelp() {
            "  --quiet             no progress lines\n"
            "\n"
            "Exit codes: 0 every threshold passed; 99 a threshold failed (as k6); 1 the run could not be\n"
-           "made (member preparation failed); 2 bad command line or profile; 3 the system could not start.\n";
+           "made (member preparation failed); 2 bad command line or profile; 3 the system could not start\n"
+           "(in-process), or a --target does not answer or runs on a virtual clock (checked before the run).\n";
 }
 
 int LoadCommand(const std::vector<std::string>& args) {
@@ -506,9 +542,16 @@ int LoadCommand(const std::vector<std::string>& args) {
         clock::SystemClock clock(loop);
         LoadRun run(transport, clock, *profile, *options, false);
         int code = 0;
-        run.Start([&](int c) {
-            code = c;
-            loop.Stop();
+        CheckTargets(transport, options->targets, [&](std::string problems) {
+            if (!problems.empty()) {
+                std::cerr << problems;
+                code = kExitStartup;
+                return loop.Stop();
+            }
+            run.Start([&](int c) {
+                code = c;
+                loop.Stop();
+            });
         });
         loop.Run();
         return Report(run, *options, code);
