@@ -1,8 +1,11 @@
 """`cardsim load` and `cardsim report merge` end to end: a short bounded run of the smoke profile
 in-process, shards merged exactly, thresholds and their exit codes, bad profiles rejected before
-the run. Runs in about half a minute; the figures it prints are not asserted (machines are noisy)."""
+the run; and --target mode against a real `cardsim serve` on free loopback ports (the smoke profile,
+two shards against one target, targets that do not answer or run on the virtual clock). Runs in
+under a minute; the figures it prints are not asserted (machines are noisy)."""
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -193,6 +196,169 @@ class LoadTest(unittest.TestCase):
         r = run("report", "merge", "--out", os.path.join(self.dir, "m.json"), a, b)
         self.assertEqual(r.returncode, 2)
         self.assertIn("cannot merge profile", r.stderr)
+
+
+def free_closed_port():
+    """A loopback port nothing listens on (bound, then closed)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class TargetModeTest(unittest.TestCase):
+    """`cardsim load --target` against a real `cardsim serve` on free loopback ports (docs/load.md,
+    "--target"). The server polls the processor every 100 ms (the load's in-process default; serve's
+    default of 60 s would leave card uses waiting for the poll longer than the 30 s arrival timeout)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.server = CardsimProcess("--platform-poll-interval", "100ms").start()
+
+    def tearDown(self):
+        self.server.__exit__(None, None, None)  # SIGTERM by PID, then SIGKILL if it lingers
+        self.tmp.cleanup()
+
+    def url(self, listener):
+        return "http://127.0.0.1:%d" % self.server.ports[listener]
+
+    def targets(self):
+        return ["--target", "platform=" + self.url("platform"), "--target", "aws=" + self.url("aws"),
+                "--target", "fakes=" + self.url("fakes")]
+
+    def server_hops(self):
+        status, body = self.server.json("GET", "/_sim/spans")
+        self.assertEqual(status, 200)
+        return {name: h["count"] for name, h in body["hops"].items()}
+
+    def assert_consistent(self, report):
+        total = 0
+        for name, flow in report["flows"].items():
+            e2e = hist_count(flow["hops"]["e2e"]) if "e2e" in flow["hops"] else 0
+            self.assertEqual(flow["completed"], e2e, name)
+            self.assertEqual(sum(flow["errors_by_kind"].values()), flow["failed"], name)
+            self.assertEqual(sum(hist_count(i["e2e"]) for i in flow["timeline"]), flow["completed"], name)
+            self.assertEqual(sum(i["errors"] for i in flow["timeline"]), flow["failed"], name)
+            total += flow["completed"] + flow["failed"]
+        self.assertEqual(report["requests"], total)
+
+    def test_smoke_against_a_running_serve_reads_the_targets_spans(self):
+        out = os.path.join(self.dir, "r.json")
+        r = run("load", SMOKE, "--duration", "3s", "--json", out, *self.targets(), timeout=60)
+        self.assertIn(r.returncode, (0, 99), r.stderr + r.stdout)
+        print(r.stdout)
+        with open(out) as f:
+            report = json.load(f)
+        self.assert_consistent(report)
+        card_use = report["flows"]["card_use"]
+        self.assertEqual(card_use["completed"] + card_use["failed"], 60)  # 20/s for 3 s measured
+        self.assertGreater(card_use["completed"], 0, r.stderr)
+        self.assertEqual(report["samples"], [], "no process samples of a remote system")
+        # the members and their card uses went through the server: its push gateway has them
+        status, body = self.server.json("GET", "/push/v1/deliveries?token=load-1-0", listener="fakes")
+        self.assertEqual(status, 200)
+        self.assertTrue(body["deliveries"])
+        server = report["server"]
+        self.assertEqual(server["source"], self.url("aws") + "/_sim/spans")
+        self.assertEqual(server["note"], "")
+        self.assertEqual(server["paths"]["card_use"][0], "fakes POST /payment/simulate/authorizations")
+        hops = {name: hist_count(h) for name, h in server["hops"].items()}
+        authorizations = "fakes POST /payment/simulate/authorizations"
+        # every measured card use was authorized after the reset at the end of the warm-up
+        self.assertGreaterEqual(hops.get(authorizations, 0), card_use["completed"])
+        self.assertGreaterEqual(hops.get("fakes POST /push/v1/send", 0), card_use["completed"])
+        self.assertGreater(hops.get("function platform-notify", 0), 0)
+        # read when the last arrival had finished: nothing authorizes after that, so the report
+        # holds exactly the server's count (the spans were reset by the run, not before it)
+        self.assertEqual(self.server_hops()[authorizations], hops[authorizations])
+        self.assertIn("server-side hops (trace spans, " + self.url("aws") + "/_sim/spans)", r.stdout)
+
+    def test_two_shards_against_one_target_merge_and_only_shard_1_reads_its_spans(self):
+        profile = os.path.join(self.dir, "p.json")
+        with open(SMOKE) as f:
+            p = json.load(f)
+        p["flows"] = {"card_use": {"rate": {"kind": "constant", "per_second": 20}},
+                      "application": {"rate": {"kind": "constant", "per_second": 2}}}
+        p["population"] = {"members": 5}
+        with open(profile, "w") as f:
+            json.dump(p, f)
+        # One after the other (on machines they would overlap): then the server's spans at the end
+        # show whether shard 2 left shard 1's in place.
+        shards = []
+        for i in (1, 2):
+            path = os.path.join(self.dir, "shard%d.json" % i)
+            r = run("load", profile, "--duration", "2s", "--shard", "%d/2" % i, "--json", path, "--quiet",
+                    *self.targets(), timeout=60)
+            # both shards create their own members and applicants in the one target
+            self.assertIn(r.returncode, (0, 99), r.stderr + r.stdout)
+            with open(path) as f:
+                shards.append(json.load(f))
+        one, two = shards
+        for report in shards:
+            self.assert_consistent(report)
+            self.assertGreater(report["flows"]["card_use"]["completed"], 0)
+            self.assertEqual(report["flows"]["application"]["failed"], 0, report["flows"]["application"])
+        status, body = self.server.json("GET", "/push/v1/deliveries?token=load-1-s2of2-0", listener="fakes")
+        self.assertEqual(status, 200)
+        self.assertTrue(body["deliveries"], "shard 2's own members got their pushes")
+        authorizations = "fakes POST /payment/simulate/authorizations"
+        self.assertEqual(one["server"]["source"], self.url("aws") + "/_sim/spans")
+        self.assertGreaterEqual(hist_count(one["server"]["hops"][authorizations]),
+                                one["flows"]["card_use"]["completed"])
+        self.assertEqual(two["server"]["source"], "")
+        self.assertEqual(two["server"]["hops"], {})
+        self.assertIn("shard 1", two["server"]["note"])
+        # shard 2 did not reset the spans: the server still has shard 1's measured authorizations
+        # on top of all of shard 2's
+        self.assertGreaterEqual(self.server_hops()[authorizations],
+                                hist_count(one["server"]["hops"][authorizations]) + two["flows"]["card_use"]["completed"])
+        merged_path = os.path.join(self.dir, "merged.json")
+        r = run("report", "merge", "--out", merged_path, os.path.join(self.dir, "shard1.json"),
+                os.path.join(self.dir, "shard2.json"))
+        self.assertIn(r.returncode, (0, 99), r.stderr + r.stdout)
+        with open(merged_path) as f:
+            merged = json.load(f)
+        self.assert_consistent(merged)
+        self.assertEqual(sorted(merged["shards"]), ["1/2", "2/2"])
+        self.assertEqual(merged["flows"]["card_use"]["completed"] + merged["flows"]["card_use"]["failed"], 40)
+        self.assertEqual(merged["flows"]["application"]["completed"] + merged["flows"]["application"]["failed"], 4)
+        for name, flow in merged["flows"].items():
+            for key in ("completed", "failed"):
+                self.assertEqual(flow[key], one["flows"][name][key] + two["flows"][name][key], (name, key))
+            for hop, h in flow["hops"].items():
+                self.assertEqual(hist_count(h), sum(hist_count(s["flows"][name]["hops"][hop]) for s in shards), hop)
+        self.assertEqual(merged["requests"], one["requests"] + two["requests"])
+        # one copy of the shared target's spans: shard 1's
+        self.assertEqual(merged["server"]["source"], one["server"]["source"])
+        self.assertEqual(merged["server"]["hops"], one["server"]["hops"])
+
+    def test_a_target_that_does_not_answer_exits_3_before_the_run(self):
+        out = os.path.join(self.dir, "r.json")
+        closed = "http://127.0.0.1:%d" % free_closed_port()
+        # nothing running at all
+        r = run("load", SMOKE, "--json", out, "--target", "platform=" + closed, "--target", "aws=" + closed,
+                "--target", "fakes=" + closed, timeout=30)
+        self.assertEqual(r.returncode, 3, r.stderr + r.stdout)
+        self.assertIn("cardsim load: --target platform=%s does not answer: cannot connect" % closed, r.stderr)
+        self.assertFalse(os.path.exists(out))
+        # the platform and fakes are up, the AWS edge is not: named, and nothing is created
+        r = run("load", SMOKE, "--json", out, "--target", "platform=" + self.url("platform"),
+                "--target", "aws=" + closed, "--target", "fakes=" + self.url("fakes"), timeout=30)
+        self.assertEqual(r.returncode, 3, r.stderr + r.stdout)
+        self.assertIn("--target aws=%s does not answer" % closed, r.stderr)
+        self.assertNotIn("--target platform=", r.stderr)
+        self.assertNotIn("--target fakes=", r.stderr)
+        status, body = self.server.json("GET", "/push/v1/deliveries?token=load-1-0", listener="fakes")
+        self.assertEqual((status, body["deliveries"]), (200, []))
+        self.assertFalse(os.path.exists(out))
+
+    def test_a_target_on_the_virtual_clock_is_refused_before_the_run(self):
+        with CardsimProcess("--clock", "virtual") as virtual:
+            r = run("load", SMOKE, *["--target", "platform=http://127.0.0.1:%d" % virtual.ports["platform"],
+                                     "--target", "aws=http://127.0.0.1:%d" % virtual.ports["aws"],
+                                     "--target", "fakes=http://127.0.0.1:%d" % virtual.ports["fakes"]], timeout=30)
+        self.assertEqual(r.returncode, 3, r.stderr + r.stdout)
+        self.assertIn("runs on a virtual clock", r.stderr)
 
 
 if __name__ == "__main__":
