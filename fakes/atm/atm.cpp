@@ -90,6 +90,7 @@ ModelResult<Repayment> AtmNetwork::Repay(const RepaymentInput& in) {
     r.store_code = in.store_code;
     r.amount = amount;
     r.received_at = clock_.Now();
+    r.trace_id = in.trace_id;
     repayments_[r.id] = r;
     order_.push_back(r.id);
     NotifyPlan plan;

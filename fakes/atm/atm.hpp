@@ -54,6 +54,7 @@ struct RepaymentInput {
     std::string token, store_code;
     std::vector<Yen> notes;        ///< inserted notes; or
     std::optional<Yen> amount;     ///< the total, when notes are not itemised
+    std::string trace_id;          ///< the cash-in request's trace; its notifications carry it
 };
 
 struct Repayment {
@@ -64,6 +65,7 @@ struct Repayment {
     std::string status = "NOTIFYING";  ///< NOTIFYING, ACKNOWLEDGED, FAILED
     int attempts = 0;
     std::optional<core::TimePoint> acknowledged_at;
+    std::string trace_id;  ///< of the cash-in (RepaymentInput::trace_id)
 };
 
 /// How the notification of one repayment should misbehave (magic store codes).

@@ -1,6 +1,7 @@
 #include "fakes/atm/atm_api.hpp"
 
 #include "fakes/common/support.hpp"
+#include "sim/core/trace.hpp"
 
 namespace sim::fakes::atm {
 
@@ -48,13 +49,15 @@ void AtmApi::Notify(const Repayment& r, const NotifyPlan& plan) {
     policy.retry_client_errors = true;
     policy.ignore_first_answers = plan.late_answers;
     std::string id = r.id;
+    // Every copy and every retry continues the cash-in's trace.
     for (int copy = 0; copy < plan.copies; ++copy) {
         env_.Callback(kSystem, "callback_repayment", "/ext/v1/atm/repayments", body, id, policy,
                       copy == 0 ? std::function<void(const Response&, int, bool)>(
                                       [this, id](const Response&, int attempts, bool ok) {
                                           model_->MarkNotified(id, attempts, ok);
                                       })
-                                : nullptr);
+                                : nullptr,
+                      r.trace_id);
     }
 }
 
@@ -63,6 +66,7 @@ void AtmApi::Install(core::Router& router) {
     env_.Route(router, "POST", "/atm/simulate/repayments", kSystem, "simulate_repayment", [&m](const Request& r) {
         JsonReader in(r);
         RepaymentInput input;
+        input.trace_id = std::string(r.headers.Get(core::kTraceHeader).value_or(""));
         input.token = in.String("repay_token", true, 4096);
         input.store_code = in.String("store_code", true, 32);
         input.amount = in.OptInt("amount", 1, 10'000'000);

@@ -140,7 +140,7 @@ std::string DefaultCallbackSecret(const std::string& system) { return "cardsim-"
 
 void FakeEnv::Callback(const std::string& system, const std::string& operation, const std::string& path,
                        const nlohmann::json& body, const std::string& idempotency_key, RetryPolicy policy,
-                       std::function<void(const core::Response&, int, bool)> on_done) {
+                       std::function<void(const core::Response&, int, bool)> on_done, const std::string& trace_id) {
     OutboundCall call;
     call.system = system;
     call.operation = operation;
@@ -151,6 +151,7 @@ void FakeEnv::Callback(const std::string& system, const std::string& operation, 
     call.request.headers.Set("Content-Type", "application/json");
     if (!idempotency_key.empty()) call.request.headers.Set("Idempotency-Key", idempotency_key);
     call.request.headers.Set("User-Agent", "cardsim-fake-" + system);
+    if (!trace_id.empty()) call.request.headers.Set(core::kTraceHeader, trace_id);
     auto secret = options_.callback_secrets.find(system);
     call.request.headers.Set("X-Cardsim-Signature",
                              "sha256=" + HexEncode(HmacSha256(secret != options_.callback_secrets.end()

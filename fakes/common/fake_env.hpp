@@ -82,10 +82,14 @@ public:
     }
 
     /// POSTs `body` (JSON) to the platform's `path` with `Idempotency-Key: idempotency_key` and
-    /// the system's X-Cardsim-Signature, retried per `policy`.
+    /// the system's X-Cardsim-Signature, retried per `policy`. `trace_id`, when set, is the
+    /// X-Cardsim-Trace-Id of every attempt (and of injected duplicates): the trace of the request
+    /// that caused the callback, so the platform's handling continues it (docs/load.md,
+    /// "Server-side hops"); empty: the platform's runtime assigns each attempt a new trace.
     void Callback(const std::string& system, const std::string& operation, const std::string& path,
                   const nlohmann::json& body, const std::string& idempotency_key, RetryPolicy policy = {},
-                  std::function<void(const core::Response&, int, bool)> on_done = nullptr);
+                  std::function<void(const core::Response&, int, bool)> on_done = nullptr,
+                  const std::string& trace_id = "");
     /// PUTs an object into the batch bucket through the S3 API (retried on any failure, since the
     /// bucket may not exist yet); journaled as a file.
     void PutBatchObject(const std::string& system, const std::string& operation, const std::string& key,

@@ -57,6 +57,7 @@ ModelResult<Verification> EkycService::Submit(const SubmitInput& in) {
     v.method = in.method;
     v.applicant = in.applicant;
     v.submitted_at = clock_.Now();
+    v.trace_id = in.trace_id;
     verifications_[v.id] = v;
 
     core::Duration delay = (in.method == "HE" || in.method == "WA") ? options_.ic_delay : options_.photo_delay;

@@ -41,6 +41,7 @@ struct SubmitInput {
     std::string method;  ///< HO, HE, TO, WA (犯収法施行規則 6条1項1号)
     Applicant applicant;
     std::size_t documents = 0;
+    std::string trace_id;  ///< the submitting request's trace; the verdict callbacks carry it
 };
 
 struct Verification {
@@ -52,6 +53,7 @@ struct Verification {
     core::TimePoint submitted_at{};
     std::optional<core::TimePoint> decided_at;
     int callbacks = 0;  ///< verdict callbacks sent
+    std::string trace_id;  ///< of the submission (SubmitInput::trace_id)
 };
 
 /// The magic given names (normalised kana) and what they select; see the README.

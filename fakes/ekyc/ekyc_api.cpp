@@ -1,5 +1,7 @@
 #include "fakes/ekyc/ekyc_api.hpp"
 
+#include "sim/core/trace.hpp"
+
 namespace sim::fakes::ekyc {
 
 using common::JsonReader;
@@ -32,7 +34,7 @@ nlohmann::json ToJson(const Verification& v) {
 EkycApi::EkycApi(common::FakeEnv& env, EkycOptions options) : env_(env) {
     model_ = std::make_unique<EkycService>(env.clock(), std::move(options), [this](const Verification& v) {
         env_.Callback(kSystem, "callback_verdict", "/ext/v1/ekyc/verdicts", ToJson(v),
-                      v.id + ":" + std::string(ToString(v.status)));
+                      v.id + ":" + std::string(ToString(v.status)), {}, nullptr, v.trace_id);
     });
 }
 
@@ -41,6 +43,7 @@ void EkycApi::Install(core::Router& router) {
     env_.Route(router, "POST", "/ekyc/v1/verifications", kSystem, "submit", [&m](const Request& r) {
         JsonReader in(r);
         SubmitInput input;
+        input.trace_id = std::string(r.headers.Get(core::kTraceHeader).value_or(""));
         input.applicant_ref = in.String("applicant_ref", true, 64);
         input.method = in.Enum("method", {"HO", "HE", "TO", "WA"});
         nlohmann::json applicant = in.Object("applicant", true);

@@ -16,7 +16,7 @@ void CardPrinter::Reset() {
     next_id_ = 1;
 }
 
-ModelResult<Order> CardPrinter::PlaceOrder(const OrderInput& in) {
+ModelResult<Order> CardPrinter::PlaceOrder(const OrderInput& in, const std::string& trace_id) {
     if (in.card_ref.empty()) return core::Fail(ModelError::Invalid("card_ref", "is required"));
     if (!ValidEmbossedName(in.embossed_name))
         return core::Fail(ModelError::Invalid("embossed_name", "must be 2-26 characters of A-Z, space, . - '"));
@@ -35,6 +35,7 @@ ModelResult<Order> CardPrinter::PlaceOrder(const OrderInput& in) {
     Order o;
     o.id = "PO" + common::ZeroPad(next_id_++, 10);
     o.input = in;
+    o.trace_id = trace_id;
     o.events.push_back({"ACCEPTED", clock_.Now()});
     orders_[o.id] = o;
     std::string id = o.id;

@@ -43,6 +43,7 @@ struct Order {
     std::string status = "ACCEPTED";
     std::string tracking_number;  ///< set when shipped
     std::vector<OrderEvent> events;
+    std::string trace_id;  ///< of the order request; its event callbacks carry it
 };
 
 /// Embossed names: 2-26 characters of A-Z, space, '.', '-', '\'' (what card embossers take).
@@ -53,7 +54,8 @@ public:
     CardPrinter(clock::Clock& clock, PrinterOptions options, std::function<void(const Order&, const OrderEvent&)> notify)
         : clock_(clock), options_(options), notify_(std::move(notify)) {}
 
-    ModelResult<Order> PlaceOrder(const OrderInput& input);
+    /// `trace_id`: the order request's trace, kept on the order for its event callbacks.
+    ModelResult<Order> PlaceOrder(const OrderInput& input, const std::string& trace_id = "");
     ModelResult<Order> Get(const std::string& id) const;
     void Reset();
 

@@ -1,5 +1,7 @@
 #include "fakes/printing/printing_api.hpp"
 
+#include "sim/core/trace.hpp"
+
 namespace sim::fakes::printing {
 
 using common::JsonReader;
@@ -31,7 +33,8 @@ PrintingApi::PrintingApi(common::FakeEnv& env, PrinterOptions options) : env_(en
                                {"event", e.type},
                                {"at", core::FormatIso8601(e.at)}};
         if (!o.tracking_number.empty()) body["tracking_number"] = o.tracking_number;
-        env_.Callback(kSystem, "callback_order_event", "/ext/v1/printing/events", body, o.id + ":" + e.type);
+        env_.Callback(kSystem, "callback_order_event", "/ext/v1/printing/events", body, o.id + ":" + e.type, {}, nullptr,
+                      o.trace_id);
     });
 }
 
@@ -50,7 +53,7 @@ void PrintingApi::Install(core::Router& router) {
         o.address = d.String("address", true, 300);
         o.recipient = d.String("recipient", true, 100);
         if (d.failed()) return d.problem();
-        auto order = m.PlaceOrder(o);
+        auto order = m.PlaceOrder(o, std::string(r.headers.Get(core::kTraceHeader).value_or("")));
         return order ? Response::Json(202, ToJson(*order)) : ToResponse(order.error());
     });
     env_.Route(router, "GET", "/printing/v1/orders/{id}", kSystem, "get_order", [&m](const Request& r) {

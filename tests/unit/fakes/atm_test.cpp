@@ -1,3 +1,5 @@
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "fake_test_env.hpp"
@@ -106,6 +108,27 @@ TEST(AtmApiNotify, LateStoreRetriesUntilTheFourthAnswerIsHeard) {
     EXPECT_EQ(w.platform_calls[0].headers.Get("Idempotency-Key").value(), r->id);
     EXPECT_EQ(api.model().Get(r->id)->status, "ACKNOWLEDGED");
     EXPECT_EQ(api.model().Get(r->id)->attempts, 4);
+}
+
+TEST(AtmApiNotify, EveryNotificationCarriesTheCashInsTrace) {
+    World w;
+    AtmApi api(w.env, {});
+    core::Router router;
+    api.Install(router);
+    auto cash_in = [&](const std::string& nonce, const std::string& store, const std::string& trace) {
+        nlohmann::json body = {{"repay_token", Token(w, nonce)}, {"store_code", store}, {"amount", 1'000}};
+        std::vector<std::pair<std::string, std::string>> headers;
+        if (!trace.empty()) headers.emplace_back("X-Cardsim-Trace-Id", trace);
+        auto r = w.Call(router, "POST", "/atm/simulate/repayments", body.dump(), headers);
+        EXPECT_EQ(r.status, 201) << r.body;
+        EXPECT_EQ(api.model().Get(testing::Body(r)["atm_txn_id"].get<std::string>())->trace_id, trace);
+    };
+    cash_in("dup", "SIM-DUP", "trace-dup");     // two deliveries
+    cash_in("late", "SIM-LATE", "trace-late");  // four attempts: the first three answers are not heard
+    w.Advance(std::chrono::seconds(30));
+    std::map<std::string, int> per_trace;
+    for (const auto& call : w.platform_calls) ++per_trace[std::string(call.headers.Get("X-Cardsim-Trace-Id").value_or(""))];
+    EXPECT_EQ(per_trace, (std::map<std::string, int>{{"trace-dup", 2}, {"trace-late", 4}}));
 }
 
 TEST(AtmApiNotify, RetriesUntilThePlatformAcknowledges) {

@@ -258,6 +258,26 @@ TEST(Sender, InjectedCallbackFaultsDuplicateAndDelayDeliveries) {
     EXPECT_EQ(w.platform_calls.size(), 2u);
 }
 
+TEST(Sender, ACallbacksTraceIdIsTheTraceHeaderOfEveryAttemptAndEveryDuplicate) {
+    World w;
+    w.env.faults().Add(ParseFaultRule({{"system", "atm"}, {"callbacks", {{"duplicate_rate", 1.0}}}}).value());
+    w.platform_status = [](const core::Request&, std::size_t i) { return i < 2 ? 503 : 200; };
+    w.env.Callback("atm", "callback_repayment", "/ext/v1/atm/repayments", {{"a", 1}}, "k", {}, nullptr, "trace-cash-in");
+    w.Advance(std::chrono::seconds(10));
+    // Two copies; the first two deliveries were answered 503 and retried.
+    ASSERT_EQ(w.platform_calls.size(), 4u);
+    for (const auto& call : w.platform_calls) {
+        ASSERT_TRUE(call.headers.Get("X-Cardsim-Trace-Id").has_value()) << call.target;
+        EXPECT_EQ(call.headers.Get("X-Cardsim-Trace-Id").value(), "trace-cash-in");
+    }
+    // Without one, no trace header: the platform's runtime gives the attempt a trace of its own.
+    w.env.faults().Clear();
+    w.env.Callback("atm", "callback_repayment", "/ext/v1/atm/repayments", {{"a", 2}}, "k2");
+    w.Settle();
+    ASSERT_EQ(w.platform_calls.size(), 5u);
+    EXPECT_FALSE(w.platform_calls[4].headers.Get("X-Cardsim-Trace-Id").has_value());
+}
+
 TEST(Sender, PlatformFrontDoorFaultsAnswerForThePlatformUntilTheirCountIsSpent) {
     World w;
     w.env.faults().Add(ParseFaultRule({{"system", "platform"},

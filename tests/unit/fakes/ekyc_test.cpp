@@ -96,6 +96,22 @@ TEST_F(Ekyc, BadInputNamesTheField) {
     EXPECT_EQ(s.Get("EK404").error().kind, core::ErrorKind::kNotFound);
 }
 
+TEST(EkycApiCallbacks, TheVerdictCarriesTheSubmissionsTrace) {
+    World w;
+    EkycApi api(w.env, {});
+    core::Router router;
+    api.Install(router);
+    auto r = w.Call(router, "POST", "/ekyc/v1/verifications",
+                    R"({"applicant_ref":"A1","method":"HE","applicant":{"family_name":"テスト","given_name":"太郎",
+                        "family_name_kana":"テスト","given_name_kana":"ツウジョウ","birth_date":"1990-01-01",
+                        "address":"東京都"}})",
+                    {{"X-Cardsim-Trace-Id", "trace-submit"}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    w.Advance(std::chrono::minutes(5));
+    ASSERT_EQ(w.platform_calls.size(), 1u);
+    EXPECT_EQ(w.platform_calls[0].headers.Get("X-Cardsim-Trace-Id").value_or(""), "trace-submit");
+}
+
 TEST(EkycApiCallbacks, VerdictIsPostedToThePlatformWithAnIdempotencyKey) {
     World w;
     EkycApi api(w.env, {});

@@ -50,6 +50,22 @@ TEST(CardPrinter, RefusesFullCardNumbersAndBadEmbossing) {
     EXPECT_EQ(p.PlaceOrder(o).error().field, "delivery.postal_code");
 }
 
+TEST(PrintingApiCallbacks, EveryEventCarriesTheOrdersTrace) {
+    World w;
+    PrintingApi api(w.env, {});
+    core::Router router;
+    api.Install(router);
+    auto r = w.Call(router, "POST", "/printing/v1/orders",
+                    R"({"card_ref":"C1","embossed_name":"TARO TESTO","masked_number":"411111******0013",
+                        "delivery":{"postal_code":"100-0001","address":"東京都","recipient":"テスト 太郎"}})",
+                    {{"X-Cardsim-Trace-Id", "trace-order"}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    w.Advance(std::chrono::days(4));
+    ASSERT_EQ(w.platform_calls.size(), 2u);
+    for (const auto& call : w.platform_calls)
+        EXPECT_EQ(call.headers.Get("X-Cardsim-Trace-Id").value_or(""), "trace-order");
+}
+
 TEST(PrintingApiCallbacks, EventsArePostedToThePlatform) {
     World w;
     PrintingApi api(w.env, {});
