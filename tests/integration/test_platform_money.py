@@ -3,6 +3,8 @@
 daily statement workflow, device tokens and the inbox, each API's validation and 401s, retry and
 dead-letter behaviour when the fakes fail, and the money invariants after every test."""
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import sys
@@ -346,6 +348,93 @@ class AtmRepayment(MoneyCase):
         self.assertEqual(acct["posted_unpaid"], -2000)  # credit restored at the processor
         kinds = [p["data"].get("kind") for p in self.api.deliveries("apns-atm-1")]
         self.assertIn("REPAYMENT_RECEIVED", kinds)
+
+    def trace_hops(self, trace):
+        status, t = self.api.call("GET", "/_sim/traces?trace_id=" + trace, listener="platform")
+        self.assertEqual(status, 200, t)
+        return t["spans"]
+
+    ATM_CHAIN = ["fakes POST /atm/simulate/repayments", "platform POST /ext/v1/atm/repayments",
+                 "platform GET /internal/payment/cards", "platform POST /internal/statement/allocations",
+                 "platform POST /internal/payment/cards/{card_id}/repayments",
+                 "fakes POST /payment/v1/card-accounts/{id}/repayments", "aws AmazonSQS.SendMessage",
+                 "sqs.dwell platform-notifications", "function platform-notify", "fakes POST /push/v1/send"]
+
+    def assert_chain_in_path_order(self, spans, chain):
+        hops = [s["hop"] for s in spans]
+        for hop in chain:
+            self.assertEqual(hops.count(hop), 1, (hop, hops))
+        starts = {s["hop"]: s["offset_ns"] for s in spans}
+        self.assertEqual(sorted(chain, key=lambda h: (starts[h], chain.index(h))), chain,
+                         "the hops start in path order (equal virtual times allowed)")
+
+    def test_atm_repayment_is_one_trace_from_the_cash_in_to_the_push(self):
+        m = self.api.member_with_card(device="apns-atm-trace-1")
+        status, _ = self.api.call("DELETE", "/_sim/spans", listener="aws")
+        self.assertEqual(status, 200)
+        # Spans have no length on the virtual clock; 2 s at the processor puts the notification half
+        # of the path after the first half, so the order below is not only the order of the chain.
+        status, _ = self.api.call("POST", "/_sim/faults", {"system": "payment", "operation": "restore_credit",
+                                                          "latency": {"kind": "fixed", "ms": 2000}}, listener="fakes")
+        self.assertEqual(status, 201)
+        status, qr = self.api.call("POST", "/app/v1/repayments/qr", {"amount": 4000}, token=m["token"])
+        self.assertEqual(status, 201, qr)
+        trace = "a7a7a7a7000000000000000000000001"
+        status, r = self.api.call("POST", "/atm/simulate/repayments",
+                                  {"repay_token": qr["repay_token"], "store_code": "S-TRACE", "amount": 4000},
+                                  listener="fakes", headers={"X-Cardsim-Trace-Id": trace})
+        self.assertEqual(status, 201, r)
+        self.api.advance("PT10S")
+        status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
+        self.assertEqual(reps["repayments"][0]["status"], "DONE", reps)
+        self.assertEqual([p["data"].get("kind") for p in self.api.deliveries("apns-atm-trace-1")], ["REPAYMENT_RECEIVED"])
+        spans = self.trace_hops(trace)
+        self.assert_chain_in_path_order(spans, self.ATM_CHAIN)
+        self.assertEqual(spans[0]["hop"], "fakes POST /atm/simulate/repayments")
+        self.assertEqual(spans[0]["offset_ns"], 0)
+        starts = {s["hop"]: s["offset_ns"] for s in spans}
+        self.assertEqual(starts["fake.latency payment restore_credit"], 0)
+        for hop in self.ATM_CHAIN[self.ATM_CHAIN.index("aws AmazonSQS.SendMessage"):]:
+            self.assertGreaterEqual(starts[hop], 2 * 10**9, hop)
+        # The end to end, from the server's spans: the cash-in's start to the push's end.
+        push = next(s for s in spans if s["hop"] == "fakes POST /push/v1/send")
+        self.assertGreaterEqual(push["offset_ns"] + push["duration_ns"], 2 * 10**9)
+
+    def test_a_resent_atm_callback_does_not_take_over_the_repayments_trace(self):
+        m = self.api.member_with_card(device="apns-atm-trace-2")
+        status, _ = self.api.call("POST", "/_sim/faults", {"system": "payment", "operation": "restore_credit",
+                                                          "error": {"rate": 1.0, "status": 503}}, listener="fakes")
+        self.assertEqual(status, 201)
+        status, qr = self.api.call("POST", "/app/v1/repayments/qr", {"amount": 2000}, token=m["token"])
+        self.assertEqual(status, 201, qr)
+        trace = "a7a7a7a7000000000000000000000002"
+        status, r = self.api.call("POST", "/atm/simulate/repayments",
+                                  {"repay_token": qr["repay_token"], "store_code": "S-TRACE", "amount": 2000},
+                                  listener="fakes", headers={"X-Cardsim-Trace-Id": trace})
+        self.assertEqual(status, 201, r)
+        self.api.advance("PT10S")
+        status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
+        self.assertEqual(reps["repayments"][0]["status"], "BALANCE_APPLIED", reps)
+        # The ATM resends the callback under another trace while the credit restore is failing.
+        body = json.dumps({k: r[k] for k in ("atm_txn_id", "member_ref", "amount", "store_code", "received_at")})
+        signature = "sha256=" + hmac.new(b"cardsim-atm-callback-secret", body.encode(), hashlib.sha256).hexdigest()
+        resent = "a7a7a7a7000000000000000000000003"
+        status, dup = self.api.call("POST", "/ext/v1/atm/repayments", json.loads(body), headers={
+            "X-Cardsim-Signature": signature, "Idempotency-Key": r["atm_txn_id"], "X-Cardsim-Trace-Id": resent})
+        self.assertEqual(status, 200, dup)
+        self.assertTrue(dup["duplicate"], dup)
+        self.api.call("DELETE", "/_sim/faults", listener="fakes")
+        self.api.advance("PT10M")  # the restore is retried, then the push
+        status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
+        self.assertEqual(reps["repayments"][0]["status"], "DONE", reps)
+        self.assertEqual(len(self.api.deliveries("apns-atm-trace-2")), 1)
+        # The retried restore and the notification continue the first callback's trace ...
+        hops = [s["hop"] for s in self.trace_hops(trace)]
+        for hop in ["fakes POST /payment/v1/card-accounts/{id}/repayments", "aws AmazonSQS.SendMessage",
+                    "function platform-notify", "fakes POST /push/v1/send"]:
+            self.assertIn(hop, hops)
+        # ... and the resent callback's trace is that one request.
+        self.assertEqual([s["hop"] for s in self.trace_hops(resent)], ["platform POST /ext/v1/atm/repayments"])
 
     def test_duplicate_notification_is_applied_once(self):
         m = self.api.member_with_card()

@@ -4,6 +4,7 @@
 
 #include "sim/core/json_fields.hpp"
 #include "sim/core/time.hpp"
+#include "sim/core/trace.hpp"
 #include "sim/platform/common/internal_client.hpp"
 #include "sim/platform/repayment/domain/repay_token.hpp"
 
@@ -23,6 +24,9 @@ const store::Migration kMigrations[] = {
      " interest INTEGER, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
      " created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
      "CREATE INDEX repayments_member ON repayments (member_id, created_at);"},
+    // The trace of the ATM callback that created the row: every step's call continues it, so the
+    // repayment is one trace from the cash-in to the push (docs/load.md, "Server-side hops").
+    {2, "ALTER TABLE repayments ADD COLUMN trace_id TEXT NOT NULL DEFAULT ''"},
 };
 
 // Steps, in order. DONE and UNMATCHED are final.
@@ -54,6 +58,7 @@ struct RepaymentService::Row {
     std::optional<Yen> principal, interest;
     std::int64_t attempts = 0;
     std::string last_error, created_at;
+    std::string trace_id;  ///< of the callback that created the row ("" for rows from before migration 2)
     Json ToJson() const {
         Json j = {{"repayment_id", repayment_id}, {"atm_txn_id", atm_txn_id}, {"amount", amount},
                   {"store_code", store_code},     {"received_at", received_at}, {"status", step},
@@ -104,7 +109,7 @@ void RepaymentService::Reset() {
 std::optional<RepaymentService::Row> RepaymentService::Find(const std::string& id) {
     auto& st = db_->db().Prepare(
         "SELECT repayment_id, atm_txn_id, member_id, COALESCE(card_id, ''), COALESCE(card_account_id, ''), amount,"
-        " store_code, received_at, step, principal, interest, attempts, last_error, created_at FROM repayments"
+        " store_code, received_at, step, principal, interest, attempts, last_error, created_at, trace_id FROM repayments"
         " WHERE repayment_id = ?1");
     std::optional<Row> out;
     if (st.BindAll(id).Step()) {
@@ -123,6 +128,7 @@ std::optional<RepaymentService::Row> RepaymentService::Find(const std::string& i
         r.attempts = st.Int64(11);
         r.last_error = st.Text(12);
         r.created_at = st.Text(13);
+        r.trace_id = st.Text(14);
         out = std::move(r);
     }
     st.Reset();
@@ -184,6 +190,7 @@ core::Response RepaymentService::AtmCallback(const core::Request& r) {
             if (seen->second != amount) {
                 return core::FieldProblem(409, "amount", "atm_txn_id " + atm_txn_id + " was received with another amount");
             }
+            // A resent callback (a retry, a duplicate) changes nothing, its trace included.
             auto row = Find(seen->first);
             Json out = row->ToJson();
             out["duplicate"] = true;
@@ -192,11 +199,13 @@ core::Response RepaymentService::AtmCallback(const core::Request& r) {
     }
     const std::string id = "RP-" + ids_.Hex(8);
     const std::string now = core::FormatIso8601(ctx_.clock.Now());
+    // The runtime gave the request a trace if the ATM sent none.
+    const std::string trace(r.headers.Get(core::kTraceHeader).value_or(""));
     auto scope = db_->Write();
     db_->db()
         .Prepare("INSERT INTO repayments (repayment_id, atm_txn_id, member_id, amount, store_code, received_at, step,"
-                 " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)")
-        .BindAll(id, atm_txn_id, member, amount, store_code, received_at, kReceived, now)
+                 " created_at, updated_at, trace_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)")
+        .BindAll(id, atm_txn_id, member, amount, store_code, received_at, kReceived, now, trace)
         .Execute();
     scope.Commit();
     const std::uint64_t generation = generation_;
@@ -300,8 +309,10 @@ void RepaymentService::Advance(const std::string& id) {
                                                         {"card_account_id", account},
                                                         {"principal", a->value("principal_total", r.amount)},
                                                         {"interest", a->value("interest_total", Yen{0})}});
-                                      });
-                     }));
+                                      },
+                                      r.trace_id);
+                     }),
+                     r.trace_id);
         return;
     }
     const Yen principal = r.principal.value_or(r.amount);
@@ -311,7 +322,8 @@ void RepaymentService::Advance(const std::string& id) {
                      Json{{"repayment_id", r.repayment_id}, {"amount", principal}}, guard([this, r](InternalResult res) {
                          if (!res) return StepFailed(r.repayment_id, "payment: HTTP " + std::to_string(res.error().status));
                          StepDone(r.repayment_id, kBalanceApplied, Json::object());
-                     }));
+                     }),
+                     r.trace_id);
         return;
     }
     if (r.step == kBalanceApplied) {
@@ -321,6 +333,7 @@ void RepaymentService::Advance(const std::string& id) {
         call.body = Json{{"amount", principal}};
         call.idempotency_key = r.repayment_id;
         call.operation = "restore_credit";
+        call.trace_id = r.trace_id;
         ctx_.external.Call("payment-processor", std::move(call), guard([this, r](external::ExternalResult res) {
                                if (!res) return StepFailed(r.repayment_id, res.error().Describe("payment-processor"));
                                StepDone(r.repayment_id, kCreditRestored, Json::object());
@@ -336,7 +349,10 @@ void RepaymentService::Advance(const std::string& id) {
                      {"kind", "REPAYMENT_RECEIVED"},
                      {"data", {{"amount", r.amount}, {"repayment_id", r.repayment_id}}},
                      {"dedup_key", "repayment:" + r.repayment_id}};
-        ctx_.aws.SendMessage(url->second, body.dump(), {}, guard([this, r](AwsResult<std::string> sent) {
+        // platform-notify reads the attribute and pushes under the same trace.
+        std::map<std::string, std::string> attributes;
+        if (!r.trace_id.empty()) attributes["trace_id"] = r.trace_id;
+        ctx_.aws.SendMessage(url->second, body.dump(), attributes, guard([this, r](AwsResult<std::string> sent) {
                                  if (!sent) return StepFailed(r.repayment_id, "sqs: " + sent.error().code);
                                  StepDone(r.repayment_id, kDone, Json::object());
                              }));

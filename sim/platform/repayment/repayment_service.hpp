@@ -14,6 +14,9 @@
 //   first, interest then principal), the principal part to the payment service's balance,
 //   available credit restored at the processor (Idempotency-Key = repayment id), a push request.
 //   A repayment for a member without a card is kept as UNMATCHED (the money was received).
+//   Trace: each repayment keeps the X-Cardsim-Trace-Id of the callback that recorded it (the ATM
+//   sends the cash-in's; a repeat does not change it) and every step's call carries it — internal
+//   calls and the processor as the header, the push request as the SQS attribute `trace_id`.
 //   Invariants: each atm_txn_id once; a finished repayment's interest + principal = its amount.
 //
 // Limitations: the ATM network's daily reconciliation file is not matched yet; per-member ATM
