@@ -236,7 +236,8 @@ private:
 const std::vector<std::string>& ServerPath(const std::string& flow) {
     static const std::map<std::string, std::vector<std::string>> kPaths = {
         // authorization at the processor -> platform poll -> payment record -> notification queue
-        // -> platform-notify -> push gateway (one trace from the poll on)
+        // -> platform-notify -> push gateway (one trace, the arrival's, except the poll and the
+        // recording of its page: a trace per poll)
         {"card_use",
          {"fakes POST /payment/simulate/authorizations", "fakes GET /payment/v1/authorizations", "payment.record",
           "aws AmazonSQS.SendMessage", "sqs.dwell platform-notifications", "function platform-notify",
@@ -244,10 +245,14 @@ const std::vector<std::string>& ServerPath(const std::string& flow) {
         {"app_browse",
          {"platform GET /app/v1/balance", "platform GET /app/v1/statements", "platform GET /app/v1/authorizations",
           "store.commit_wait"}},
+        // QR at the app -> cash in at the ATM -> its callback -> the repayment saga's steps ->
+        // notification queue -> platform-notify -> push gateway (one trace: the arrival's)
         {"atm_repayment",
          {"platform POST /app/v1/repayments/qr", "fakes POST /atm/simulate/repayments", "platform POST /ext/v1/atm/repayments",
-          "platform GET /internal/payment/cards", "platform POST /internal/payment/cards/{card_id}/repayments",
-          "platform GET /app/v1/repayments", "store.commit_wait"}},
+          "platform GET /internal/payment/cards", "platform POST /internal/statement/allocations",
+          "platform POST /internal/payment/cards/{card_id}/repayments", "fakes POST /payment/v1/card-accounts/{id}/repayments",
+          "aws AmazonSQS.SendMessage", "sqs.dwell platform-notifications", "function platform-notify",
+          "fakes POST /push/v1/send", "platform GET /app/v1/repayments", "store.commit_wait"}},
         {"application",
          {"platform POST /app/v1/members", "platform POST /app/v1/sessions", "platform POST /app/v1/applications",
           "fakes POST /ekyc/v1/verifications", "store.commit_wait"}},
