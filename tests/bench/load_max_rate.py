@@ -21,7 +21,8 @@ ROOT = os.path.join(HERE, "..", "..")
 BIN = os.environ.get("CARDSIM_BIN", os.path.join(ROOT, "build", "cardsim"))
 PROFILE = os.path.join(ROOT, "scenarios", "load", "card_use_max.json")
 # The platform's own hops of the card-use path (docs/load.md, "Server-side hops").
-HOPS = [("auth", "fakes POST /payment/simulate/authorizations"), ("poll", "fakes GET /payment/v1/authorizations"),
+HOPS = [("auth", "fakes POST /payment/simulate/authorizations"), ("feed_wait", "payment.feed_wait"),
+        ("poll", "fakes GET /payment/v1/authorizations"),
         ("record", "payment.record"), ("send", "aws AmazonSQS.SendMessage"),
         ("dwell", "sqs.dwell platform-notifications"), ("notify", "function platform-notify"),
         ("push", "fakes POST /push/v1/send"), ("commit", "store.commit_wait")]

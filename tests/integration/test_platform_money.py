@@ -197,7 +197,7 @@ class CardUse(MoneyCase):
         status, t = self.api.call("GET", "/_sim/traces?trace_id=" + trace, listener="fakes")  # any port
         self.assertEqual(status, 200, t)
         hops = [s["hop"] for s in t["spans"]]
-        chain = ["fakes POST /payment/simulate/authorizations", "aws AmazonSQS.SendMessage",
+        chain = ["fakes POST /payment/simulate/authorizations", "payment.feed_wait", "aws AmazonSQS.SendMessage",
                  "sqs.dwell platform-notifications", "function platform-notify", "fakes POST /push/v1/send"]
         for hop in chain:
             self.assertEqual(hops.count(hop), 1, (hop, hops))
@@ -206,6 +206,12 @@ class CardUse(MoneyCase):
                          "the hops start in path order (equal virtual times allowed)")
         self.assertEqual(t["spans"][0]["hop"], chain[0])
         self.assertGreater(starts["sqs.dwell platform-notifications"], 0, "the platform polls after the authorization")
+        # The wait for the poll: from the authorization's start until the page with its event came.
+        wait = next(s for s in t["spans"] if s["hop"] == "payment.feed_wait")
+        self.assertEqual(wait["offset_ns"], 0)
+        self.assertGreater(wait["duration_ns"], 0)
+        self.assertEqual(wait["duration_ns"], starts["aws AmazonSQS.SendMessage"],
+                         "on the virtual clock the notification is sent the instant the page is recorded")
         # The poll and the recording of its page are the poll's own trace (a page holds many uses).
         self.assertNotIn("fakes GET /payment/v1/authorizations", hops)
         self.assertNotIn("payment.record", hops)

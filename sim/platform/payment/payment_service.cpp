@@ -162,7 +162,7 @@ void PaymentService::Poll() {
         }
         const core::TimePoint answered = ctx_.clock.Now();
         auto scope = db_->Write();
-        for (const Json& item : body["items"]) RecordEvent(item, trace);
+        for (const Json& item : body["items"]) RecordEvent(item, trace, answered);
         if (body.contains("next_cursor") && body["next_cursor"].is_string()) {
             db_->db()
                 .Prepare("INSERT INTO poll_state (id, cursor) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET cursor = ?1")
@@ -185,7 +185,7 @@ void PaymentService::Poll() {
     });
 }
 
-void PaymentService::RecordEvent(const Json& item, const std::string& poll_trace) {
+void PaymentService::RecordEvent(const Json& item, const std::string& poll_trace, core::TimePoint answered) {
     if (!item.is_object() || !item.contains("event_id") || !item["event_id"].is_string()) return;
     // An authorization's event carries the merchant request's trace (the fake processor's
     // `trace_id`): its notification continues that trace, so a card use is one trace from the
@@ -199,6 +199,12 @@ void PaymentService::RecordEvent(const Json& item, const std::string& poll_trace
         seen.Reset();
         if (dup) return;
     }
+    // Span "payment.feed_wait": from the start of the event's trace (the merchant's authorization,
+    // when this process recorded it: in-process or the same cardsim) until the feed page with the
+    // event arrived — the time a card use waits for the platform's next poll.
+    if (trace_id != poll_trace)
+        if (auto extent = ctx_.metrics.Spans().ExtentOf(trace_id); extent && extent->start <= answered)
+            ctx_.metrics.Spans().Record(trace_id, "payment.feed_wait", extent->start, answered);
     const std::string now = core::FormatIso8601(ctx_.clock.Now());
     const Json auth = item.value("authorization", Json::object());
     std::string account = item.value("card_account_id", auth.value("card_account_id", std::string()));

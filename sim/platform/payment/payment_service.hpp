@@ -51,7 +51,8 @@ private:
     void SchedulePoll();
     void Poll();
     /// `trace_id`: the poll's trace, carried on by the notification request (outbox -> SQS attribute).
-    void RecordEvent(const Json& item, const std::string& trace_id);
+    /// `answered`: when the feed page arrived (the end of the event's span "payment.feed_wait").
+    void RecordEvent(const Json& item, const std::string& poll_trace, core::TimePoint answered);
     void FlushOutbox();
     void CheckInvariants(InvariantReport& report);
 

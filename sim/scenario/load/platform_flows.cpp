@@ -239,8 +239,8 @@ const std::vector<std::string>& ServerPath(const std::string& flow) {
         // -> platform-notify -> push gateway (one trace, the arrival's, except the poll and the
         // recording of its page: a trace per poll)
         {"card_use",
-         {"fakes POST /payment/simulate/authorizations", "fakes GET /payment/v1/authorizations", "payment.record",
-          "aws AmazonSQS.SendMessage", "sqs.dwell platform-notifications", "function platform-notify",
+         {"fakes POST /payment/simulate/authorizations", "payment.feed_wait", "fakes GET /payment/v1/authorizations",
+          "payment.record", "aws AmazonSQS.SendMessage", "sqs.dwell platform-notifications", "function platform-notify",
           "fakes POST /push/v1/send", "store.commit_wait"}},
         {"app_browse",
          {"platform GET /app/v1/balance", "platform GET /app/v1/statements", "platform GET /app/v1/authorizations",
