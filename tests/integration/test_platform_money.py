@@ -374,6 +374,23 @@ class AtmRepayment(MoneyCase):
         self.assertEqual(sorted(chain, key=lambda h: (starts[h], chain.index(h))), chain,
                          "the hops start in path order (equal virtual times allowed)")
 
+    def test_an_atm_trace_id_that_is_not_a_plain_id_is_not_kept_by_the_repayment(self):
+        m = self.api.member_with_card(device="apns-atm-trace-bad")
+        status, qr = self.api.call("POST", "/app/v1/repayments/qr", {"amount": 1000}, token=m["token"])
+        self.assertEqual(status, 201, qr)
+        trace = "t" * 200  # over the 128 characters a kept trace id may have
+        status, r = self.api.call("POST", "/atm/simulate/repayments",
+                                  {"repay_token": qr["repay_token"], "store_code": "S-TRACE", "amount": 1000},
+                                  listener="fakes", headers={"X-Cardsim-Trace-Id": trace})
+        self.assertEqual(status, 201, r)
+        self.api.advance("PT10S")
+        status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
+        self.assertEqual(reps["repayments"][0]["status"], "DONE", reps)
+        hops = [s["hop"] for s in self.trace_hops(trace)]
+        self.assertIn("platform POST /ext/v1/atm/repayments", hops)  # the request itself, as it came
+        self.assertNotIn("platform GET /internal/payment/cards", hops)  # but the saga does not go on with it
+        self.assertNotIn("fakes POST /push/v1/send", hops)
+
     def test_atm_repayment_is_one_trace_from_the_cash_in_to_the_push(self):
         m = self.api.member_with_card(device="apns-atm-trace-1")
         status, _ = self.api.call("DELETE", "/_sim/spans", listener="aws")
