@@ -374,15 +374,20 @@ class AtmRepayment(MoneyCase):
         self.assertEqual(sorted(chain, key=lambda h: (starts[h], chain.index(h))), chain,
                          "the hops start in path order (equal virtual times allowed)")
 
-    def test_an_atm_trace_id_that_is_not_a_plain_id_is_not_kept_by_the_repayment(self):
-        m = self.api.member_with_card(device="apns-atm-trace-bad")
-        status, qr = self.api.call("POST", "/app/v1/repayments/qr", {"amount": 1000}, token=m["token"])
+    def cash_in_at_an_atm(self, m, amount, trace):
+        """A QR token from the app, then `amount` yen in at an ATM, the cash-in sent under `trace`."""
+        status, qr = self.api.call("POST", "/app/v1/repayments/qr", {"amount": amount}, token=m["token"])
         self.assertEqual(status, 201, qr)
-        trace = "t" * 200  # over the 128 characters a kept trace id may have
         status, r = self.api.call("POST", "/atm/simulate/repayments",
-                                  {"repay_token": qr["repay_token"], "store_code": "S-TRACE", "amount": 1000},
+                                  {"repay_token": qr["repay_token"], "store_code": "S-TRACE", "amount": amount},
                                   listener="fakes", headers={"X-Cardsim-Trace-Id": trace})
         self.assertEqual(status, 201, r)
+        return r
+
+    def test_an_atm_trace_id_that_is_not_a_plain_id_is_not_kept_by_the_repayment(self):
+        m = self.api.member_with_card(device="apns-atm-trace-bad")
+        trace = "t" * 200  # over the 128 characters a kept trace id may have
+        self.cash_in_at_an_atm(m, 1000, trace)
         self.api.advance("PT10S")
         status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
         self.assertEqual(reps["repayments"][0]["status"], "DONE", reps)
@@ -400,13 +405,8 @@ class AtmRepayment(MoneyCase):
         status, _ = self.api.call("POST", "/_sim/faults", {"system": "payment", "operation": "restore_credit",
                                                           "latency": {"kind": "fixed", "ms": 2000}}, listener="fakes")
         self.assertEqual(status, 201)
-        status, qr = self.api.call("POST", "/app/v1/repayments/qr", {"amount": 4000}, token=m["token"])
-        self.assertEqual(status, 201, qr)
         trace = "a7a7a7a7000000000000000000000001"
-        status, r = self.api.call("POST", "/atm/simulate/repayments",
-                                  {"repay_token": qr["repay_token"], "store_code": "S-TRACE", "amount": 4000},
-                                  listener="fakes", headers={"X-Cardsim-Trace-Id": trace})
-        self.assertEqual(status, 201, r)
+        self.cash_in_at_an_atm(m, 4000, trace)
         self.api.advance("PT10S")
         status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
         self.assertEqual(reps["repayments"][0]["status"], "DONE", reps)
@@ -428,13 +428,8 @@ class AtmRepayment(MoneyCase):
         status, _ = self.api.call("POST", "/_sim/faults", {"system": "payment", "operation": "restore_credit",
                                                           "error": {"rate": 1.0, "status": 503}}, listener="fakes")
         self.assertEqual(status, 201)
-        status, qr = self.api.call("POST", "/app/v1/repayments/qr", {"amount": 2000}, token=m["token"])
-        self.assertEqual(status, 201, qr)
         trace = "a7a7a7a7000000000000000000000002"
-        status, r = self.api.call("POST", "/atm/simulate/repayments",
-                                  {"repay_token": qr["repay_token"], "store_code": "S-TRACE", "amount": 2000},
-                                  listener="fakes", headers={"X-Cardsim-Trace-Id": trace})
-        self.assertEqual(status, 201, r)
+        r = self.cash_in_at_an_atm(m, 2000, trace)
         self.api.advance("PT10S")
         status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
         self.assertEqual(reps["repayments"][0]["status"], "BALANCE_APPLIED", reps)

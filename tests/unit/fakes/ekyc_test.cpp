@@ -96,15 +96,19 @@ TEST_F(Ekyc, BadInputNamesTheField) {
     EXPECT_EQ(s.Get("EK404").error().kind, core::ErrorKind::kNotFound);
 }
 
+/// A valid POST /ekyc/v1/verifications body (HE method).
+constexpr const char* kVerificationBody =
+    R"({"applicant_ref":"A1","method":"HE","applicant":{"family_name":"テスト","given_name":"太郎",
+        "family_name_kana":"テスト","given_name_kana":"ツウジョウ","birth_date":"1990-01-01",
+        "address":"東京都"}})";
+
 TEST(EkycApiCallbacks, TheVerdictCarriesTheSubmissionsTrace) {
     World w;
     EkycApi api(w.env, {});
     core::Router router;
     api.Install(router);
     auto r = w.Call(router, "POST", "/ekyc/v1/verifications",
-                    R"({"applicant_ref":"A1","method":"HE","applicant":{"family_name":"テスト","given_name":"太郎",
-                        "family_name_kana":"テスト","given_name_kana":"ツウジョウ","birth_date":"1990-01-01",
-                        "address":"東京都"}})",
+                    kVerificationBody,
                     {{"X-Cardsim-Trace-Id", "trace-submit"}});
     ASSERT_EQ(r.status, 202) << r.body;
     w.Advance(std::chrono::minutes(5));
@@ -118,9 +122,7 @@ TEST(EkycApiCallbacks, VerdictIsPostedToThePlatformWithAnIdempotencyKey) {
     core::Router router;
     api.Install(router);
     auto r = w.Call(router, "POST", "/ekyc/v1/verifications",
-                    R"({"applicant_ref":"A1","method":"HE","applicant":{"family_name":"テスト","given_name":"太郎",
-                        "family_name_kana":"テスト","given_name_kana":"ツウジョウ","birth_date":"1990-01-01",
-                        "address":"東京都"}})");
+                    kVerificationBody);
     ASSERT_EQ(r.status, 202) << r.body;
     w.Advance(std::chrono::minutes(5));
     ASSERT_EQ(w.platform_calls.size(), 1u);

@@ -50,14 +50,18 @@ TEST(CardPrinter, RefusesFullCardNumbersAndBadEmbossing) {
     EXPECT_EQ(p.PlaceOrder(o).error().field, "delivery.postal_code");
 }
 
+/// A valid POST /printing/v1/orders body.
+constexpr const char* kOrderBody =
+    R"({"card_ref":"C1","embossed_name":"TARO TESTO","masked_number":"411111******0013",
+        "delivery":{"postal_code":"100-0001","address":"東京都","recipient":"テスト 太郎"}})";
+
 TEST(PrintingApiCallbacks, EveryEventCarriesTheOrdersTrace) {
     World w;
     PrintingApi api(w.env, {});
     core::Router router;
     api.Install(router);
     auto r = w.Call(router, "POST", "/printing/v1/orders",
-                    R"({"card_ref":"C1","embossed_name":"TARO TESTO","masked_number":"411111******0013",
-                        "delivery":{"postal_code":"100-0001","address":"東京都","recipient":"テスト 太郎"}})",
+                    kOrderBody,
                     {{"X-Cardsim-Trace-Id", "trace-order"}});
     ASSERT_EQ(r.status, 202) << r.body;
     w.Advance(std::chrono::days(4));
@@ -72,8 +76,7 @@ TEST(PrintingApiCallbacks, EventsArePostedToThePlatform) {
     core::Router router;
     api.Install(router);
     auto r = w.Call(router, "POST", "/printing/v1/orders",
-                    R"({"card_ref":"C1","embossed_name":"TARO TESTO","masked_number":"411111******0013",
-                        "delivery":{"postal_code":"100-0001","address":"東京都","recipient":"テスト 太郎"}})");
+                    kOrderBody);
     ASSERT_EQ(r.status, 202) << r.body;
     w.Advance(std::chrono::days(4));
     ASSERT_EQ(w.platform_calls.size(), 2u);
