@@ -512,7 +512,7 @@ int LoadCommand(const std::vector<std::string>& args) {
         std::cerr << "cardsim load: " << options->profile_path << ": not valid JSON\n";
         return kExitUsage;
     }
-    auto profile = load::ParseProfile(json, load::KnownFlows(), {options->duration, options->rate_scale});
+    auto profile = load::ParseProfile(json, load::KnownFlows(), {options->duration, options->rate_scale}, &load::FlowHops());
     if (!profile) {
         std::cerr << "cardsim load: " << options->profile_path << ": " << profile.error().message << "\n";
         return kExitUsage;

@@ -145,6 +145,9 @@ class LoadTest(unittest.TestCase):
             (dict(flows={"card_usee": {"rate": {"kind": "constant", "per_second": 1}}}), "flows.card_usee: unknown flow"),
             (dict(flows={"card_use": {"rate": {"kind": "constant", "per_second": -1}}}), "flows.card_use.rate.per_second"),
             (dict(thresholds=["card_use.e2e.p99 < soon"]), "thresholds[0]"),
+            (dict(thresholds=["errors.rate < 1%", "card_use.autorize.p99 < 50ms"]),
+             'thresholds[1]: threshold "card_use.autorize.p99 < 50ms" names hop "autorize" of card_use (known: '
+             'authorize, e2e, record_and_push, server_e2e)'),
         ]
         for change, message in cases:
             r = run("load", self.profile(**change), timeout=30)

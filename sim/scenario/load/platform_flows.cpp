@@ -14,6 +14,20 @@ using Reply = FlowClient::Reply;
 
 constexpr const char* kPassword = "load-password-0123";
 
+// The hops each flow's arrivals report (FlowHops; thresholds are checked against them).
+constexpr const char* kHopAuthorize = "authorize";
+constexpr const char* kHopRecordAndPush = "record_and_push";
+constexpr const char* kHopBalance = "balance";
+constexpr const char* kHopStatements = "statements";
+constexpr const char* kHopAuthorizations = "authorizations";
+constexpr const char* kHopQr = "qr";
+constexpr const char* kHopCashIn = "cash_in";
+constexpr const char* kHopPlatformRecorded = "platform_recorded";
+constexpr const char* kHopSignup = "signup";
+constexpr const char* kHopSignin = "signin";
+constexpr const char* kHopSubmit = "submit";
+
+
 std::map<std::string, std::string> Bearer(const Member& m) { return {{"Authorization", "Bearer " + m.session_token}}; }
 
 /// `headers` plus the arrival's trace header (none when `trace_id` is empty).
@@ -76,7 +90,7 @@ public:
         client_.Call("payment-processor", "POST", "/payment/simulate/authorizations", body, Traced({}, trace_id),
                          [this, &m, cursor, started, done = std::move(done)](Reply r) mutable {
                              if (!Ok(r) || !r.body.contains("authorization_id")) {
-                                 done(ArrivalOutcome::Error(ErrorKind("authorize", r)));
+                                 done(ArrivalOutcome::Error(ErrorKind(kHopAuthorize, r)));
                                  return;
                              }
                              auto authorized = client_.Clock().Now();
@@ -88,8 +102,8 @@ public:
                                                return;
                                            }
                                            ArrivalOutcome o;
-                                           o.hops["authorize"] = authorized - started;
-                                           o.hops["record_and_push"] = client_.Clock().Now() - authorized;
+                                           o.hops[kHopAuthorize] = authorized - started;
+                                           o.hops[kHopRecordAndPush] = client_.Clock().Now() - authorized;
                                            done(std::move(o));
                                        });
                          });
@@ -114,7 +128,7 @@ private:
     void Step(Member& m, std::size_t i, const std::string& trace_id, std::shared_ptr<ArrivalOutcome> outcome,
               std::function<void(ArrivalOutcome)> done) {
         static const std::pair<const char*, const char*> kPages[] = {
-            {"balance", "/app/v1/balance"}, {"statements", "/app/v1/statements"}, {"authorizations", "/app/v1/authorizations?limit=10"}};
+            {kHopBalance, "/app/v1/balance"}, {kHopStatements, "/app/v1/statements"}, {kHopAuthorizations, "/app/v1/authorizations?limit=10"}};
         if (i == std::size(kPages)) {
             done(std::move(*outcome));
             return;
@@ -143,7 +157,7 @@ public:
         client_.Call("platform", "POST", "/app/v1/repayments/qr", Json{{"amount", 1000}}, Traced(Bearer(m), trace_id),
                      [this, &m, started, trace_id, done = std::move(done)](Reply qr) mutable {
                          if (!Ok(qr) || !qr.body.contains("repay_token")) {
-                             done(ArrivalOutcome::Error(ErrorKind("qr", qr)));
+                             done(ArrivalOutcome::Error(ErrorKind(kHopQr, qr)));
                              return;
                          }
                          Json cash = {{"repay_token", qr.body["repay_token"]}, {"store_code", "S-LOAD"}, {"notes", Json::array({1000})}};
@@ -151,7 +165,7 @@ public:
                          client_.Call("atm", "POST", "/atm/simulate/repayments", cash, Traced({}, trace_id),
                                       [this, &m, started, issued, done = std::move(done)](Reply r) mutable {
                                           if (!Ok(r) || !r.body.contains("atm_txn_id")) {
-                                              done(ArrivalOutcome::Error(ErrorKind("cash_in", r)));
+                                              done(ArrivalOutcome::Error(ErrorKind(kHopCashIn, r)));
                                               return;
                                           }
                                           auto cashed = client_.Clock().Now();
@@ -172,9 +186,9 @@ private:
                          }
                          if (r.body.dump().find(atm_txn_id) != std::string::npos) {
                              ArrivalOutcome o;
-                             o.hops["qr"] = issued - started;
-                             o.hops["cash_in"] = cashed - issued;
-                             o.hops["platform_recorded"] = client_.Clock().Now() - cashed;
+                             o.hops[kHopQr] = issued - started;
+                             o.hops[kHopCashIn] = cashed - issued;
+                             o.hops[kHopPlatformRecorded] = client_.Clock().Now() - cashed;
                              done(std::move(o));
                              return;
                          }
@@ -201,12 +215,12 @@ public:
         auto outcome = std::make_shared<ArrivalOutcome>();
         client_.Call("platform", "POST", "/app/v1/members", Json{{"email", email}, {"password", kPassword}},
                      Traced({}, trace_id), [this, email, trace_id, outcome, done = std::move(done)](Reply r) mutable {
-                         if (!Ok(r)) return done(ArrivalOutcome::Error(ErrorKind("signup", r)));
-                         outcome->hops["signup"] = r.latency;
+                         if (!Ok(r)) return done(ArrivalOutcome::Error(ErrorKind(kHopSignup, r)));
+                         outcome->hops[kHopSignup] = r.latency;
                          client_.Call("platform", "POST", "/app/v1/sessions", Json{{"email", email}, {"password", kPassword}},
                                       Traced({}, trace_id), [this, trace_id, outcome, done = std::move(done)](Reply s) mutable {
-                                          if (!Ok(s) || !s.body.contains("token")) return done(ArrivalOutcome::Error(ErrorKind("signin", s)));
-                                          outcome->hops["signin"] = s.latency;
+                                          if (!Ok(s) || !s.body.contains("token")) return done(ArrivalOutcome::Error(ErrorKind(kHopSignin, s)));
+                                          outcome->hops[kHopSignin] = s.latency;
                                           Json application = {
                                               {"family_name", "テスト"}, {"given_name", "通常"}, {"family_name_kana", "テスト"},
                                               {"given_name_kana", "ツウジョウ"}, {"birth_date", "1990-04-01"},
@@ -218,8 +232,8 @@ public:
                                           client_.Call("platform", "POST", "/app/v1/applications", application,
                                                        Traced({{"Authorization", "Bearer " + s.body["token"].get<std::string>()}}, trace_id),
                                                        [outcome, done = std::move(done)](Reply a) mutable {
-                                                           if (!Ok(a)) return done(ArrivalOutcome::Error(ErrorKind("submit", a)));
-                                                           outcome->hops["submit"] = a.latency;
+                                                           if (!Ok(a)) return done(ArrivalOutcome::Error(ErrorKind(kHopSubmit, a)));
+                                                           outcome->hops[kHopSubmit] = a.latency;
                                                            done(std::move(*outcome));
                                                        });
                                       });
@@ -260,6 +274,16 @@ const std::vector<std::string>& ServerPath(const std::string& flow) {
     static const std::vector<std::string> kNone;
     auto it = kPaths.find(flow);
     return it == kPaths.end() ? kNone : it->second;
+}
+
+const std::map<std::string, std::set<std::string>>& FlowHops() {
+    static const std::map<std::string, std::set<std::string>> kHops = {
+        {"card_use", {kHopAuthorize, kHopRecordAndPush}},
+        {"app_browse", {kHopBalance, kHopStatements, kHopAuthorizations}},
+        {"atm_repayment", {kHopQr, kHopCashIn, kHopPlatformRecorded}},
+        {"application", {kHopSignup, kHopSignin, kHopSubmit}},
+    };
+    return kHops;
 }
 
 const std::set<std::string>& KnownFlows() {

@@ -27,6 +27,9 @@ namespace sim::scenario::load {
 
 /// The flow names `cardsim load` implements (for profile validation).
 const std::set<std::string>& KnownFlows();
+/// Per flow, the client-side hops its arrivals report besides "e2e" and "server_e2e" (for
+/// threshold validation).
+const std::map<std::string, std::set<std::string>>& FlowHops();
 
 /// The critical path of a flow as the system's trace-span hop names, in path order (docs/load.md,
 /// "Server-side hops"): front-API routes "<listener> <METHOD> <route>", "sqs.dwell <queue>",

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/scenario/load/report.hpp"
+
 namespace sim::scenario::load {
 
 namespace {
@@ -27,7 +29,8 @@ std::string Join(const std::set<std::string>& names) {
 }  // namespace
 
 core::Result<LoadProfile> ParseProfile(const nlohmann::json& json, const std::set<std::string>& known_flows,
-                                       const ProfileOverrides& overrides) {
+                                       const ProfileOverrides& overrides,
+                                       const std::map<std::string, std::set<std::string>>* flow_hops) {
     if (!json.is_object()) return core::Fail(Bad("profile", "must be a JSON object"));
     static const std::set<std::string> kKeys = {"name", "description", "duration", "warmup", "interval", "population", "flows", "thresholds"};
     for (const auto& [key, _] : json.items())
@@ -96,6 +99,13 @@ core::Result<LoadProfile> ParseProfile(const nlohmann::json& json, const std::se
             if (!t) return core::Fail(Bad(field, t.error().message));
             if (!t->flow.empty() && std::none_of(p.flows.begin(), p.flows.end(), [&](const FlowSpec& f) { return f.name == t->flow; }))
                 return core::Fail(Bad(field, "threshold \"" + t->text + "\" names flow \"" + t->flow + "\", which the profile does not run"));
+            if (flow_hops && t->metric == Threshold::Metric::kLatency) {
+                std::set<std::string> hops = {"e2e", kServerE2eHop};
+                if (auto it = flow_hops->find(t->flow); it != flow_hops->end()) hops.insert(it->second.begin(), it->second.end());
+                if (!hops.count(t->hop))
+                    return core::Fail(Bad(field, "threshold \"" + t->text + "\" names hop \"" + t->hop + "\" of " + t->flow +
+                                                     " (known: " + Join(hops) + ")"));
+            }
             p.thresholds.push_back(std::move(t).value());
         }
     }

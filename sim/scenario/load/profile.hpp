@@ -52,8 +52,11 @@ struct ProfileOverrides {
 
 /// Parses and validates a profile. `known_flows` are the flow names the load generator implements;
 /// every error names the field ("flows.card_usee: unknown flow (known: ...)", "thresholds[1]: ...").
-/// Thresholds must refer to flows of the profile.
+/// Thresholds must refer to flows of the profile. With `flow_hops` (per flow, the hops its
+/// arrivals report), a latency threshold must also name one of them, "e2e" or "server_e2e", so a
+/// misspelt hop is rejected before the run instead of failing it for want of data.
 core::Result<LoadProfile> ParseProfile(const nlohmann::json& json, const std::set<std::string>& known_flows,
-                                       const ProfileOverrides& overrides = {});
+                                       const ProfileOverrides& overrides = {},
+                                       const std::map<std::string, std::set<std::string>>* flow_hops = nullptr);
 
 }  // namespace sim::scenario::load

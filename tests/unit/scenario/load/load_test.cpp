@@ -176,6 +176,26 @@ TEST(LoadProfile, RejectsUnknownFlowsBadRatesAndThresholdsNamingTheField) {
     EXPECT_EQ(scaled.error().message, "--rate-scale: must be a number > 0");
 }
 
+TEST(LoadProfile, WithTheFlowsHopsALatencyThresholdMustNameOneOfThem) {
+    const std::map<std::string, std::set<std::string>> hops = {{"card_use", {"authorize", "record_and_push"}}};
+    auto check = [&](const char* threshold) {
+        json p = SmokeProfile();
+        p["thresholds"] = json::array({"errors.rate < 1%", threshold});
+        auto r = ParseProfile(p, kFlows, {}, &hops);
+        return r.ok() ? std::string() : r.error().message;
+    };
+    EXPECT_EQ(check("card_use.autorize.p99 < 5ms"),
+              "thresholds[1]: threshold \"card_use.autorize.p99 < 5ms\" names hop \"autorize\" of card_use (known: "
+              "authorize, e2e, record_and_push, server_e2e)");
+    for (const char* good : {"card_use.authorize.p99 < 5ms", "card_use.record_and_push.max < 1s", "card_use.e2e.p50 < 5ms",
+                             "card_use.server_e2e.p99.9 < 50ms", "card_use.throughput > 1/s", "card_use.errors.rate < 1%"})
+        EXPECT_EQ(check(good), "") << good;
+    // Without the list (as `cardsim report merge` judges a saved run), any hop name is accepted.
+    json p = SmokeProfile();
+    p["thresholds"] = json::array({"card_use.autorize.p99 < 5ms"});
+    EXPECT_TRUE(ParseProfile(p, kFlows).ok());
+}
+
 TEST(LoadReport, CountsEveryArrivalAndRoundTripsThroughJsonExactly) {
     LoadReport r("smoke", 10s, 1s);
     r.RecordSuccess("card_use", 500ms, 12ms, {{"authorize", 2ms}, {"push", 8ms}});
