@@ -218,10 +218,14 @@ void BodyWriter::WriteToFile(std::string_view bytes) {
     }
 }
 
-void BodyWriter::Write(std::string_view bytes) {
+void BodyWriter::Hash(std::string_view bytes) {
     md5_.Update(bytes);
     if (checksum_) checksum_->Update(bytes);
     size_ += bytes.size();
+}
+
+void BodyWriter::Write(std::string_view bytes) {
+    Hash(bytes);
     if (in_memory() && size_ <= memory_limit_) {
         memory_.append(bytes);
         return;
@@ -237,13 +241,11 @@ void BodyWriter::Append(const fs::path& file, std::uint64_t offset, std::uint64_
     bool take = take_file && size_ == 0 && in_memory() && offset == 0 && length > memory_limit_ &&
                 fs::file_size(file, ec) == length && !ec;
     core::ReadSlice(core::FileSlice{file, offset, length, false}, [&](std::string_view piece) {
-        if (!take) {
+        if (take) {
+            Hash(piece);  // the file is already where the body will be: count it, do not copy it
+        } else {
             Write(piece);
-            return true;
         }
-        md5_.Update(piece);
-        if (checksum_) checksum_->Update(piece);
-        size_ += piece.size();
         return true;
     });
     if (take) {

@@ -149,6 +149,8 @@ public:
 private:
     friend class S3Engine;
     BodyWriter(std::filesystem::path path, std::optional<ChecksumAlgorithm> algorithm, std::size_t memory_limit);
+    /// Counts `bytes` into the size, MD5 and checksum (Write, and Append of a taken file).
+    void Hash(std::string_view bytes);
     /// Creates the file and moves the in-memory bytes into it.
     void Spill();
     void WriteToFile(std::string_view bytes);
