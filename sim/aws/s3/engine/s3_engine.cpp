@@ -59,6 +59,13 @@ constexpr const char* kColumnsWithBody =
 
 S3Error Err(S3ErrorKind kind, std::string message) { return S3Error{kind, std::move(message), false, {}}; }
 
+/// A completion naming a part that is not (or no longer) the one stored.
+S3Error InvalidPart() {
+    return Err(S3ErrorKind::kInvalidPart,
+               "One or more of the specified parts could not be found. The part may not have been uploaded, or the "
+               "specified entity tag may not match the part's entity tag.");
+}
+
 std::int64_t ToNs(core::TimePoint t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
@@ -1052,9 +1059,7 @@ S3Result<S3Engine::CheckedCompletion> S3Engine::CheckCompletion(const std::strin
         st.Reset();
         if (!found || StripQuotes(r.etag) != s.part.etag ||
             (r.checksum && s.part.checksum && *r.checksum != *s.part.checksum)) {
-            return Fail(Err(S3ErrorKind::kInvalidPart,
-                            "One or more of the specified parts could not be found. The part may not have been "
-                            "uploaded, or the specified entity tag may not match the part's entity tag."));
+            return Fail(InvalidPart());
         }
         checked.pieces.push_back(std::move(s));
     }
@@ -1109,9 +1114,7 @@ S3Result<ObjectVersion> S3Engine::FinishCompleteMultipartUpload(PendingCompletio
     if (!checked) return Fail(checked.error());
     for (std::size_t i = 0; i < checked->pieces.size(); ++i) {
         if (checked->pieces[i].blob != pending.pieces_[i].blob) {
-            return Fail(Err(S3ErrorKind::kInvalidPart,
-                            "One or more of the specified parts could not be found. The part may not have been "
-                            "uploaded, or the specified entity tag may not match the part's entity tag."));
+            return Fail(InvalidPart());
         }
     }
     const auto& bucket = checked->bucket;
