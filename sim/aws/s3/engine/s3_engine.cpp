@@ -1319,7 +1319,6 @@ S3Result<ObjectVersion> S3Engine::CompleteMultipartUpload(const std::string& buc
                                                           const WriteConditions& conditions) {
     auto pending = PrepareCompleteMultipartUpload(bucket, key, upload_id, parts, conditions);
     if (!pending) return Fail(pending.error());
-    pending->Assemble();
     return FinishCompleteMultipartUpload(std::move(pending).value());
 }
 

@@ -441,7 +441,7 @@ public:
     S3Result<Part> UploadPartCopy(const std::string& bucket, const std::string& key, const std::string& upload_id,
                                   int part_number, const ObjectVersion& source,
                                   std::optional<std::pair<std::uint64_t, std::uint64_t>> range);
-    /// Prepare + Assemble + Finish in one call (see PendingCompletion).
+    /// Prepare + Finish (which assembles) in one call (see PendingCompletion).
     S3Result<ObjectVersion> CompleteMultipartUpload(const std::string& bucket, const std::string& key,
                                                     const std::string& upload_id,
                                                     const std::vector<CompletePart>& parts,
@@ -452,9 +452,9 @@ public:
                                                                const std::string& upload_id,
                                                                const std::vector<CompletePart>& parts,
                                                                const WriteConditions& conditions = {});
-    /// Commits an assembled completion after checking the request again: an upload completed,
-    /// aborted or given a new part since Prepare fails as that check would (kUploadNotFound,
-    /// kInvalidPart, ...) and nothing changes.
+    /// Commits a completion (assembling it first, on this thread, if that was not done) after
+    /// checking the request again: an upload completed, aborted or given a new part since Prepare
+    /// fails as that check would (kUploadNotFound, kInvalidPart, ...) and nothing changes.
     S3Result<ObjectVersion> FinishCompleteMultipartUpload(PendingCompletion pending);
     S3Result<core::Unit> AbortMultipartUpload(const std::string& bucket, const std::string& key,
                                               const std::string& upload_id);
