@@ -220,7 +220,11 @@ core::Result<std::string> BodyText(const core::Request& req, AwsChunkedDecoder d
     std::string raw;
     if (req.body_file) {
         if (req.body_file->length > kMaxXmlBody) return core::Fail(core::Error::InvalidArgument("body too large"));
-        raw = core::BodyText(core::Response{200, {}, {}, req.body_file});
+        raw.reserve(req.body_file->length);
+        core::ReadSlice(*req.body_file, [&](std::string_view piece) {
+            raw.append(piece);
+            return true;
+        });
     } else {
         raw = req.body;
     }
