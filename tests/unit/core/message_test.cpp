@@ -45,5 +45,14 @@ TEST_F(ReadSliceTest, AMissingFileOrOneShorterThanTheSliceThrows) {
     EXPECT_THROW(ReadSlice(FileSlice{path_.string() + ".missing", 0, 1, false}, keep), std::runtime_error);
 }
 
+TEST_F(ReadSliceTest, ClosesTheFileWhenTheSinkThrows) {
+    auto open_files = [] { return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator()); };
+    auto before = open_files();
+    EXPECT_THROW(ReadSlice(FileSlice{path_, 0, 10, false},
+                           [](std::string_view) -> bool { throw std::runtime_error("disk full"); }),
+                 std::runtime_error);
+    EXPECT_EQ(open_files(), before);
+}
+
 }  // namespace
 }  // namespace sim::core
