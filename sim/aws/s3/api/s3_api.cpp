@@ -475,23 +475,32 @@ std::string S3Api::Address(Context& ctx) {
     return host_bucket;
 }
 
-std::optional<core::Response> S3Api::RefuseTooLarge(const core::Request& head) {
-    if (head.method != "PUT") return std::nullopt;
+bool S3Api::DeclaresTooLarge(const core::Request& head) const {
+    if (head.method != "PUT") return false;
     // The payload size a client declares: x-amz-decoded-content-length for aws-chunked bodies
     // (Content-Length then includes the chunk framing), else Content-Length.
     auto declared = head.headers.Get(IsChunked(head.headers) ? "x-amz-decoded-content-length" : "Content-Length");
-    if (!declared) return std::nullopt;
+    if (!declared) return false;
     std::uint64_t size = 0;
     auto [end, ec] = std::from_chars(declared->data(), declared->data() + declared->size(), size);
-    if (ec != std::errc() || end != declared->data() + declared->size()) return std::nullopt;
-    if (size <= engine_.options().max_object_bytes) return std::nullopt;
+    if (ec != std::errc() || end != declared->data() + declared->size()) return false;
+    return size > engine_.options().max_object_bytes;
+}
+
+core::Response S3Api::TooLarge(const Context& ctx) {
+    return ctx.Error(S3Error{S3ErrorKind::kEntityTooLarge, "Your proposed upload exceeds the maximum allowed size",
+                             false, {}});
+}
+
+std::optional<core::Response> S3Api::RefuseTooLarge(const core::Request& head) {
+    if (!DeclaresTooLarge(head)) return std::nullopt;
     core::Request copy;
     copy.method = head.method;
     copy.target = head.target;
     copy.headers = head.headers;
     Context ctx(std::move(copy), nullptr, NewRequestId());
     Address(ctx);
-    core::Response r = ctx.Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+    core::Response r = TooLarge(ctx);
     r.headers.Set("x-amz-request-id", ctx.request_id);
     return r;
 }
@@ -506,8 +515,9 @@ void S3Api::Handle(core::Request request, core::Respond respond) {
             if (auto denial = options_.authenticate(ctx.req, host_bucket))
                 return ctx.Error(denial->status, denial->code, denial->message);
         }
-        // In-process and small requests: the same size refusal the HTTP layer makes from the head.
-        if (auto refused = RefuseTooLarge(ctx.req)) return refused;
+        // In-process and small requests: the same size refusal the HTTP layer makes from the head,
+        // in this request's context (its request id in the body as in the header).
+        if (DeclaresTooLarge(ctx.req)) return TooLarge(ctx);
         return Dispatch(shared);
     });
 }

@@ -111,6 +111,10 @@ public:
 private:
     using BodyThen = std::function<core::Response(BodyJob job)>;
     std::string NewRequestId();
+    /// True when a PUT declares a payload above the engine's object limit (see RefuseTooLarge).
+    bool DeclaresTooLarge(const core::Request& head) const;
+    /// S3's EntityTooLarge for the request in `ctx`.
+    static core::Response TooLarge(const Context& ctx);
     /// Fills ctx.bucket/key from the path or a virtual-hosted Host header; returns the Host's bucket ("" path style).
     std::string Address(Context& ctx);
     /// nullopt: the answer comes later (through Guarded, from the pool's completion).
