@@ -92,6 +92,11 @@ class S3BodiesTest(unittest.TestCase):
                 "PUT /no-such-bucket-here/k HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % size,
                 b"x" * size)
             self.assertEqual((status, ET.fromstring(body).findtext("Code")), (404, "NoSuchBucket"))
+        # A body that cannot be decoded: had it been read first, that would be the answer.
+        status, _, body = self.exchange(
+            "PUT /no-such-bucket-here/k HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Encoding: aws-chunked\r\n"
+            "x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER\r\nContent-Length: 9\r\n\r\n", b"not-chunk")
+        self.assertEqual((status, ET.fromstring(body).findtext("Code")), (404, "NoSuchBucket"))
         self.assertEqual(files_under(os.path.join(self.data_dir, "s3", "tmp")), [])
 
     def test_multipart_parts_through_the_pool(self):
