@@ -56,6 +56,8 @@ Runtime::Runtime(const ServeOptions& options)
       fakes_router_(options.max_body_bytes) {}
 
 Runtime::~Runtime() {
+    // The body pool's threads write into the S3 root (removed below when ephemeral): they finish first.
+    body_pool_.reset();
     if (group_commit_) {
         group_commit_->Flush();
         if (s3_db_) group_commit_->Detach(*s3_db_);

@@ -151,7 +151,7 @@ private:
     std::map<std::string, std::uint16_t> bound_ports_;
     /// Threads reading and hashing large S3 bodies (real clock; none on the virtual clock).
     static constexpr std::size_t kBodyIoThreads = 2;
-    /// Declared last, so it is destroyed first: its threads finish before anything else goes.
+    /// Reset first in ~Runtime: its threads finish before anything else goes.
     std::unique_ptr<core::WorkPool> body_pool_;
     bool shutting_down_ = false;
 };
