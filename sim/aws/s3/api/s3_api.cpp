@@ -113,7 +113,6 @@ std::optional<std::string> ChecksumHeaderValue(const core::Headers& h, ChecksumA
 
 std::string ChecksumElement(ChecksumAlgorithm a) { return "Checksum" + std::string(engine::ToString(a)); }
 
-
 }  // namespace
 
 /// A PutObject/UploadPart body on its way from the request (memory or spooled file), aws-chunked
@@ -188,7 +187,6 @@ struct S3Api::Context {
 };
 
 namespace {
-
 
 std::optional<ChecksumAlgorithm> RequestedAlgorithm(const core::Headers& h) {
     for (const char* name : {"x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"}) {
