@@ -237,17 +237,10 @@ private:
         std::string name;  // for messages: what has been selected so far
         // A plain variable is walked in place, so reading one field of a 500-member array does not
         // copy the array; anything else (literal, call, parentheses) is evaluated into `holder`.
-        Json holder;
-        const Json* v = nullptr;
-        if (auto ref = VariableAhead(live, name)) {
-            if (!*ref) return Fail(ref->error());
-            v = **ref;
-        } else {
-            auto primary = Primary(live, name);
-            if (!primary) return primary;
-            holder = std::move(*primary);
-            v = &holder;
-        }
+        const Json* variable = nullptr;
+        auto holder = Primary(live, name, &variable);
+        if (!holder) return holder;
+        const Json* v = variable ? variable : &*holder;
         for (;;) {
             if (Peek(".") ) {
                 Eat(".");
@@ -281,29 +274,6 @@ private:
         }
     }
 
-    /// When a variable name (not a literal, not a function call) comes next, consumes it and gives
-    /// a pointer to its value (null when not live); otherwise consumes nothing and gives nullopt.
-    std::optional<Result<const Json*>> VariableAhead(bool live, std::string& name) {
-        Skip();
-        std::size_t b = p_;
-        if (b >= s_.size() || !IsIdentStart(s_[b])) return std::nullopt;
-        std::size_t e = b;
-        while (e < s_.size() && IsIdentChar(s_[e])) ++e;
-        std::string ident(s_.substr(b, e - b));
-        if (ident == "true" || ident == "false" || ident == "null") return std::nullopt;
-        std::size_t after = e;
-        while (after < s_.size() && std::isspace(static_cast<unsigned char>(s_[after]))) ++after;
-        if (after < s_.size() && s_[after] == '(') return std::nullopt;
-        p_ = e;
-        name = ident;
-        if (!live) return Result<const Json*>(static_cast<const Json*>(nullptr));
-        const Json* vars = scope_.variables;
-        if (!vars || !vars->is_object()) return Result<const Json*>(Fail(Bad("unknown variable '" + ident + "'")));
-        auto it = vars->find(ident);
-        if (it == vars->end()) return Result<const Json*>(Fail(Bad("unknown variable '" + ident + "'")));
-        return Result<const Json*>(&*it);
-    }
-
     static Result<const Json*> Field(const Json& v, const std::string& field, const std::string& name) {
         if (!v.is_object()) return Fail(Bad("'" + name + "' is not an object (looking up '" + field + "')"));
         auto it = v.find(field);
@@ -318,7 +288,9 @@ private:
         return &v[static_cast<std::size_t>(i)];
     }
 
-    Result<Json> Primary(bool live, std::string& name) {
+    /// A literal, a call or a parenthesised expression is evaluated and returned; a variable is
+    /// returned as null with `*variable` pointing at its value in scope (left null when not live).
+    Result<Json> Primary(bool live, std::string& name, const Json** variable) {
         Skip();
         if (p_ >= s_.size()) return Fail(Bad("unexpected end of expression"));
         char c = s_[p_];
@@ -377,8 +349,14 @@ private:
             if (!live) return Json();
             return Call(ident, args);
         }
-        // Variables never get here: Postfix reads them in place (VariableAhead).
-        return Fail(Bad("expected '(' after " + ident));
+        name = ident;
+        if (!live) return Json();
+        const Json* vars = scope_.variables;
+        if (!vars || !vars->is_object()) return Fail(Bad("unknown variable '" + ident + "'"));
+        auto it = vars->find(ident);
+        if (it == vars->end()) return Fail(Bad("unknown variable '" + ident + "'"));
+        *variable = &*it;
+        return Json();
     }
 
     static Result<Json> Call(const std::string& fn, const std::vector<Json>& a) {
