@@ -225,6 +225,14 @@ Result<std::vector<Step>> LoadFragment(const std::string& relative, const std::s
     return ParseSteps(j["steps"], "steps", inner);
 }
 
+/// Prefixes the location of `steps` and of every step nested in them.
+void PrefixWhere(std::vector<Step>& steps, const std::string& prefix) {
+    for (Step& step : steps) {
+        step.where.insert(0, prefix);
+        PrefixWhere(step.steps, prefix);
+    }
+}
+
 /// The name a step without "name" gets (also used in its own error messages).
 std::string DefaultName(const std::string& type, const Json& spec) {
     auto text = [&](const char* key, const char* fallback) {
@@ -349,6 +357,9 @@ Result<Step> ParseStep(const Json& j, const std::string& where, const Context& c
         auto inner = LoadFragment(spec.get<std::string>(), where, name, cx);
         if (!inner) return Fail(inner.error());
         step.steps = std::move(*inner);
+        // A run's failure names a fragment's step by the including step too: its own "steps[0]"
+        // alone would point into the wrong file.
+        PrefixWhere(step.steps, where + " (include " + spec.get<std::string>() + ") ");
         step.spec = spec;
     } else {  // foreach
         step.kind = StepKind::kForeach;

@@ -173,6 +173,34 @@ TEST(ScenarioRunner, NoInvariantRouteMeansNoInvariants) {
     EXPECT_TRUE(runner.Run(Parse(kOrderScenario)).passed);
 }
 
+TEST(ScenarioRunner, AnIncludedFragmentRunsInPlaceAndItsFailuresNameTheIncludingStep) {
+    auto dir = std::filesystem::temp_directory_path() / ("cardsim-include-run-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "include");
+    std::ofstream(dir / "include" / "place.json") << R"({"steps": [
+      {"name": "place", "call": {"service": "fakes", "path": "/orders", "body": {}}, "capture": {"order": "$.order_id"}},
+      {"include": "check.json"}]})";
+    std::ofstream(dir / "include" / "check.json") << R"({"steps": [
+      {"name": "check", "call": {"service": "fakes", "path": "/orders/${order}"}, "expect": {"body": {"$.status": "${want}"}}}]})";
+    std::ofstream(dir / "a.json") << R"({"steps": [
+      {"set": {"want": "PLACED"}},
+      {"include": "include/place.json"},
+      {"name": "the fragment's capture is visible", "call": {"service": "fakes", "path": "/orders/${order}"}},
+      {"include": "include/place.json", "when": "${false}"},
+      {"set": {"want": "LOST"}},
+      {"include": "include/place.json"}]})";
+    auto scenario = LoadScenarioFile((dir / "a.json").string());
+    std::filesystem::remove_all(dir);
+    ASSERT_TRUE(scenario.ok()) << scenario.error().message;
+    TestSystem system;
+    Runner runner(system, RunOptions{});
+    auto r = runner.Run(*scenario);
+    EXPECT_FALSE(r.passed);
+    EXPECT_EQ(r.failed_step, "steps[5] (include include/place.json) steps[1] (include check.json) steps[0] \"check\"");
+    EXPECT_NE(r.message.find(R"($.status: expected "LOST", got "PLACED")"), std::string::npos) << r.message;
+    ASSERT_FALSE(r.trace.empty());
+    EXPECT_EQ(r.trace.back().target, "/orders/O2");  // the skipped include placed no order
+}
+
 TEST(ScenarioRunner, SnapshotsAreWrittenThenCompared) {
     auto dir = std::filesystem::temp_directory_path() / ("cardsim-snap-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
