@@ -69,13 +69,7 @@ void FakeEnv::Route(core::Router& router, const std::string& method, const std::
         }
 
         FaultDecision d = faults_.Decide(system, operation);
-        switch (d.outcome) {
-            case FaultOutcome::kNone: break;
-            case FaultOutcome::kError: e.fault = "error"; break;
-            case FaultOutcome::kTimeout: e.fault = "timeout"; break;
-            case FaultOutcome::kReset: e.fault = "reset"; break;
-        }
-        if (e.fault.empty() && d.latency.count() > 0) e.fault = "latency";
+        e.fault = FaultLabel(d);
         std::uint64_t seq = journal_.Append(std::move(e));
 
         auto finish = [this, system, key, seq](core::Response r, bool cacheable, const core::Respond& out) {

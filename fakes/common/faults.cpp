@@ -226,6 +226,16 @@ core::Duration FaultInjector::SampleLatency(const LatencySpec& spec, core::Rando
     return core::Duration{0};
 }
 
+const char* FaultLabel(const FaultDecision& d) {
+    switch (d.outcome) {
+        case FaultOutcome::kError: return "error";
+        case FaultOutcome::kTimeout: return "timeout";
+        case FaultOutcome::kReset: return "reset";
+        case FaultOutcome::kNone: break;
+    }
+    return d.latency.count() > 0 ? "latency" : "";
+}
+
 FaultDecision FaultInjector::Decide(const std::string& system, const std::string& operation) {
     return DecideRequest(Match(system, operation, false));
 }

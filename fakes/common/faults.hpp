@@ -71,6 +71,10 @@ struct FaultDecision {
     nlohmann::json body;
 };
 
+/// The journal's name for what a decision injects: "error", "timeout", "reset", "latency" (a
+/// delay alone), or "" when it injects nothing.
+const char* FaultLabel(const FaultDecision& decision);
+
 struct CallbackDecision {
     std::string rule_id;
     int copies = 1;             ///< 2 when duplicated

@@ -57,12 +57,7 @@ void Sender::Attempt(std::shared_ptr<State> state) {
     // A callback meets the platform's front door first, where injected faults may answer for it.
     FaultDecision front;
     if (state->call.kind == JournalKind::kCallback) front = faults_.DecideAtPlatform(state->call.operation);
-    switch (front.outcome) {
-        case FaultOutcome::kNone: if (front.latency.count() > 0) e.fault = "latency"; break;
-        case FaultOutcome::kError: e.fault = "error"; break;
-        case FaultOutcome::kTimeout: e.fault = "timeout"; break;
-        case FaultOutcome::kReset: e.fault = "reset"; break;
-    }
+    if (const char* label = FaultLabel(front); *label) e.fault = label;
     e.attempt = state->attempt;
     if (auto k = req.headers.Get("Idempotency-Key")) e.idempotency_key = std::string(*k);
     std::uint64_t seq = journal_.Append(std::move(e));
