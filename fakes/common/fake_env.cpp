@@ -13,7 +13,7 @@ FakeEnv::FakeEnv(clock::Clock& clock, core::Transport& transport, FakeOptions op
       options_(std::move(options)),
       journal_(options_.journal_size),
       faults_(options_.seed ^ 0x46414b455f464c54ull),  // "FAKE_FLT": independent of the models' draws
-      sender_(transport, clock, journal_, faults_) {}
+      sender_(transport, clock, journal_, faults_, options_.no_response_release) {}
 
 void FakeEnv::Reset() {
     journal_.Clear();

@@ -48,7 +48,9 @@ struct FakeOptions {
     /// System -> the shared secret its callbacks are signed with (X-Cardsim-Signature:
     /// sha256=<hex HMAC-SHA256(secret, body)>); systems not listed use DefaultCallbackSecret.
     std::map<std::string, std::string> callback_secrets;
-    /// How long an injected "no response" holds the request before a 504 (clock time).
+    /// How long an injected "no response" holds the request before a 504 (clock time); also how
+    /// long a callback meeting a timeout at the platform's front door waits when its retry policy
+    /// has no attempt timeout.
     core::Duration no_response_release = std::chrono::minutes(5);
     /// Told of every injected latency once it has passed: the request's trace id (X-Cardsim-Trace-Id),
     /// "fake.latency <system> <operation>", and the delay's start and end on the clock. The

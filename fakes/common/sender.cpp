@@ -104,9 +104,9 @@ void Sender::Attempt(std::shared_ptr<State> state) {
                 return on_answer(std::move(r), false);
             }
             case FaultOutcome::kTimeout:
-                // No answer: the attempt timeout (else 5 minutes, as for inbound timeouts) ends it.
+                // No answer: the attempt timeout (else the release of inbound timeouts) ends it.
                 if (state->call.policy.attempt_timeout.count() == 0)
-                    clock_.ScheduleAfter(std::chrono::minutes(5), [on_answer] {
+                    clock_.ScheduleAfter(no_answer_release_, [on_answer] {
                         on_answer(core::Response::Problem(504, "Gateway Timeout", "injected: no answer"), true);
                     });
                 return;

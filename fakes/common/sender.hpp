@@ -49,8 +49,15 @@ struct OutboundCall {
 
 class Sender {
 public:
-    Sender(core::Transport& transport, clock::Clock& clock, Journal& journal, FaultInjector& faults)
-        : transport_(transport), clock_(clock), journal_(journal), faults_(faults) {}
+    /// `no_answer_release`: how long an injected front-door timeout holds an attempt that has no
+    /// attempt timeout of its own before it counts as a 504 (FakeOptions::no_response_release).
+    Sender(core::Transport& transport, clock::Clock& clock, Journal& journal, FaultInjector& faults,
+           core::Duration no_answer_release)
+        : transport_(transport),
+          clock_(clock),
+          journal_(journal),
+          faults_(faults),
+          no_answer_release_(no_answer_release) {}
 
     /// Sends `call` (callback faults applied: a duplicate is a second independent delivery).
     void Send(OutboundCall call);
@@ -69,6 +76,7 @@ private:
     clock::Clock& clock_;
     Journal& journal_;
     FaultInjector& faults_;
+    core::Duration no_answer_release_;
     std::uint64_t generation_ = 0;
     std::size_t pending_ = 0;
 };

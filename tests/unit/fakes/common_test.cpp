@@ -335,6 +335,21 @@ TEST(Sender, APlatformFrontDoorTimeoutIsRetriedAndAResetReachesThePlatformButLos
     EXPECT_EQ(entries[2].status, 200);
 }
 
+TEST(Sender, APlatformFrontDoorTimeoutLastsTheFakesNoResponseRelease) {
+    FakeOptions options;
+    options.no_response_release = std::chrono::minutes(1);
+    World w(options);
+    w.env.faults().Add(ParseFaultRule({{"system", "platform"}, {"timeout", {{"rate", 1.0}}}, {"count", 1}}).value());
+    bool acked = false;
+    w.env.Callback("ekyc", "callback_verdict", "/ext/v1/x", {}, "k", {},
+                   [&](const core::Response&, int, bool ok) { acked = ok; });
+    w.Advance(std::chrono::seconds(59));
+    EXPECT_EQ(w.platform_calls.size(), 0u);
+    w.Advance(std::chrono::seconds(2));  // released at 1 minute, retried 1 s later: delivered
+    EXPECT_EQ(w.platform_calls.size(), 1u);
+    EXPECT_TRUE(acked);
+}
+
 class FakeRoute : public ::testing::Test {
 protected:
     World w;
