@@ -350,6 +350,21 @@ TEST(Sender, APlatformFrontDoorTimeoutLastsTheFakesNoResponseRelease) {
     EXPECT_TRUE(acked);
 }
 
+TEST(Sender, APlatformFrontDoorLatencyDelaysTheDeliveryAndIsJournaled) {
+    World w;
+    w.env.faults().Add(
+        ParseFaultRule({{"system", "platform"}, {"latency", {{"kind", "fixed"}, {"ms", 3000}}}, {"count", 1}}).value());
+    w.env.Callback("atm", "callback_repayment", "/ext/v1/atm/repayments", {{"a", 1}}, "k");
+    w.Advance(std::chrono::milliseconds(2999));
+    EXPECT_EQ(w.platform_calls.size(), 0u);
+    w.Advance(std::chrono::milliseconds(1));
+    ASSERT_EQ(w.platform_calls.size(), 1u);
+    auto entries = w.env.journal().Query(Q("atm", "", std::nullopt, std::nullopt));
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].fault, "latency");
+    EXPECT_EQ(entries[0].status, 200);
+}
+
 class FakeRoute : public ::testing::Test {
 protected:
     World w;
