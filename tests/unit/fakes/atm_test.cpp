@@ -9,6 +9,7 @@
 namespace sim::fakes::atm {
 namespace {
 
+using testing::ApiWorld;
 using testing::World;
 
 std::string Token(World& w, std::string nonce, std::optional<Yen> amount = std::nullopt, int ttl = 300,
@@ -111,17 +112,14 @@ TEST(AtmApiNotify, LateStoreRetriesUntilTheFourthAnswerIsHeard) {
 }
 
 TEST(AtmApiNotify, EveryNotificationCarriesTheCashInsTrace) {
-    World w;
-    AtmApi api(w.env, {});
-    core::Router router;
-    api.Install(router);
+    ApiWorld<AtmApi> w;
     auto cash_in = [&](const std::string& nonce, const std::string& store, const std::string& trace) {
         nlohmann::json body = {{"repay_token", Token(w, nonce)}, {"store_code", store}, {"amount", 1'000}};
         std::vector<std::pair<std::string, std::string>> headers;
         if (!trace.empty()) headers.emplace_back("X-Cardsim-Trace-Id", trace);
-        auto r = w.Call(router, "POST", "/atm/simulate/repayments", body.dump(), headers);
+        auto r = w.Call("POST", "/atm/simulate/repayments", body.dump(), headers);
         EXPECT_EQ(r.status, 201) << r.body;
-        EXPECT_EQ(api.model().Get(testing::Body(r)["atm_txn_id"].get<std::string>())->trace_id, trace);
+        EXPECT_EQ(w.api.model().Get(testing::Body(r)["atm_txn_id"].get<std::string>())->trace_id, trace);
     };
     cash_in("dup", "SIM-DUP", "trace-dup");     // two deliveries
     cash_in("late", "SIM-LATE", "trace-late");  // four attempts: the first three answers are not heard

@@ -6,6 +6,7 @@
 namespace sim::fakes::ekyc {
 namespace {
 
+using testing::ApiWorld;
 using testing::World;
 
 class Ekyc : public ::testing::Test {
@@ -103,13 +104,8 @@ constexpr const char* kVerificationBody =
         "address":"東京都"}})";
 
 TEST(EkycApiCallbacks, TheVerdictCarriesTheSubmissionsTrace) {
-    World w;
-    EkycApi api(w.env, {});
-    core::Router router;
-    api.Install(router);
-    auto r = w.Call(router, "POST", "/ekyc/v1/verifications",
-                    kVerificationBody,
-                    {{"X-Cardsim-Trace-Id", "trace-submit"}});
+    ApiWorld<EkycApi> w;
+    auto r = w.Call("POST", "/ekyc/v1/verifications", kVerificationBody, {{"X-Cardsim-Trace-Id", "trace-submit"}});
     ASSERT_EQ(r.status, 202) << r.body;
     w.Advance(std::chrono::minutes(5));
     ASSERT_EQ(w.platform_calls.size(), 1u);
@@ -117,12 +113,8 @@ TEST(EkycApiCallbacks, TheVerdictCarriesTheSubmissionsTrace) {
 }
 
 TEST(EkycApiCallbacks, VerdictIsPostedToThePlatformWithAnIdempotencyKey) {
-    World w;
-    EkycApi api(w.env, {});
-    core::Router router;
-    api.Install(router);
-    auto r = w.Call(router, "POST", "/ekyc/v1/verifications",
-                    kVerificationBody);
+    ApiWorld<EkycApi> w;
+    auto r = w.Call("POST", "/ekyc/v1/verifications", kVerificationBody);
     ASSERT_EQ(r.status, 202) << r.body;
     w.Advance(std::chrono::minutes(5));
     ASSERT_EQ(w.platform_calls.size(), 1u);
@@ -131,7 +123,7 @@ TEST(EkycApiCallbacks, VerdictIsPostedToThePlatformWithAnIdempotencyKey) {
     EXPECT_EQ(body["status"], "VERIFIED");
     EXPECT_EQ(body["extracted"]["birth_date"], "1990-01-01");
     EXPECT_EQ(w.platform_calls[0].headers.Get("Idempotency-Key").value(), body["verification_id"].get<std::string>() + ":VERIFIED");
-    auto bad = w.Call(router, "POST", "/ekyc/v1/verifications",
+    auto bad = w.Call("POST", "/ekyc/v1/verifications",
                       R"({"applicant_ref":"A1","method":"HE","applicant":{"family_name":"テスト"}})");
     EXPECT_EQ(bad.status, 400);
     EXPECT_EQ(testing::Body(bad)["field"], "applicant.given_name");

@@ -12,6 +12,7 @@
 #include "fakes/common/fake_env.hpp"
 #include "sim/clock/virtual_clock.hpp"
 #include "sim/core/manual_loop.hpp"
+#include "sim/core/router.hpp"
 #include "sim/core/transport.hpp"
 
 namespace sim::fakes::testing {
@@ -64,6 +65,21 @@ struct World {
                 r.target.compare(r.target.size() - key_suffix.size(), key_suffix.size(), key_suffix) == 0)
                 return &r;
         return nullptr;
+    }
+};
+
+/// A World with one fake's API (default options) installed on `router`:
+/// `ApiWorld<EkycApi> w; w.Call("POST", "/ekyc/v1/verifications", body); w.api.model()`.
+template <class Api>
+struct ApiWorld : World {
+    Api api{env, {}};
+    core::Router router;
+    ApiWorld() { api.Install(router); }
+    using World::Call;
+    /// Calls the installed API (World::Call on `router`).
+    core::Response Call(std::string method, std::string target, std::string body = "",
+                        std::vector<std::pair<std::string, std::string>> headers = {}) {
+        return World::Call(router, std::move(method), std::move(target), std::move(body), std::move(headers));
     }
 };
 

@@ -8,6 +8,7 @@
 namespace sim::fakes::payment {
 namespace {
 
+using testing::ApiWorld;
 using testing::World;
 
 class Processor : public ::testing::Test {
@@ -327,15 +328,12 @@ TEST(PaymentApiFiles, CashflowFileThenMarkerGoIntoTheBatchBucketThroughTheTransp
 }
 
 TEST(PaymentApiHttp, SimulatedAuthorizationRejectsSecurityCodesAndBadFields) {
-    World w;
-    PaymentApi api(w.env, {});
-    core::Router router;
-    api.Install(router);
-    auto r = w.Call(router, "POST", "/payment/simulate/authorizations",
+    ApiWorld<PaymentApi> w;
+    auto r = w.Call("POST", "/payment/simulate/authorizations",
                     R"({"card":"4111111111111111","amount":100,"merchant_name":"X","mcc":"5411","cvv":"123"})");
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(testing::Body(r)["field"], "cvv");
-    r = w.Call(router, "POST", "/payment/simulate/authorizations", R"({"card":"4111111111111111","amount":"100"})");
+    r = w.Call("POST", "/payment/simulate/authorizations", R"({"card":"4111111111111111","amount":"100"})");
     EXPECT_EQ(testing::Body(r)["field"], "amount");
     // The journal never holds the card number.
     for (const auto& e : w.env.journal().Query({}))
@@ -344,39 +342,38 @@ TEST(PaymentApiHttp, SimulatedAuthorizationRejectsSecurityCodesAndBadFields) {
 
 
 TEST(PaymentApiHttp, SandboxCallersAuthorizePostAndRefundByCardAccountId) {
-    World w;
-    PaymentApi api(w.env, {});
-    core::Router router;
-    api.Install(router);
-    auto reg = w.Call(router, "POST", "/payment/v1/card-accounts",
-                      R"({"external_ref":"M-1","credit_limit":10000,"network":"VISA"})");
+    ApiWorld<PaymentApi> w;
+    auto reg =
+        w.Call("POST", "/payment/v1/card-accounts", R"({"external_ref":"M-1","credit_limit":10000,"network":"VISA"})");
     ASSERT_EQ(reg.status, 201);
     std::string account = testing::Body(reg)["card_account_id"];
     std::string last4 = testing::Body(reg)["last4"];
-    auto r = w.Call(router, "POST", "/payment/simulate/authorizations",
-                    R"({"card_account_id":")" + account + R"(","amount":1200,"merchant_name":"SIM MART","mcc":"5499"})");
+    auto r =
+        w.Call("POST", "/payment/simulate/authorizations",
+               R"({"card_account_id":")" + account + R"(","amount":1200,"merchant_name":"SIM MART","mcc":"5499"})");
     ASSERT_EQ(r.status, 200);
     EXPECT_TRUE(testing::Body(r)["approved"]);
     EXPECT_EQ(testing::Body(r)["card_account_id"], account);
     EXPECT_EQ(testing::Body(r)["last4"], last4);
-    r = w.Call(router, "POST", "/payment/simulate/clearings",
+    r = w.Call("POST", "/payment/simulate/clearings",
                R"({"card_account_id":")" + account + R"(","amount":300,"merchant_name":"SIM MART","mcc":"5499"})");
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(testing::Body(r)["txn_type"], "PURCHASE");
-    r = w.Call(router, "POST", "/payment/simulate/refunds",
+    r = w.Call("POST", "/payment/simulate/refunds",
                R"({"card_account_id":")" + account + R"(","amount":100,"merchant_name":"SIM MART","mcc":"5499"})");
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(testing::Body(r)["txn_type"], "REFUND");
-    auto acct = testing::Body(w.Call(router, "GET", "/payment/v1/card-accounts/" + account, ""));
+    auto acct = testing::Body(w.Call("GET", "/payment/v1/card-accounts/" + account, ""));
     EXPECT_EQ(acct["holds"], 1200);
     EXPECT_EQ(acct["posted_unpaid"], 200);
     // Unknown account: 404 naming the field; both ways at once: 400.
-    r = w.Call(router, "POST", "/payment/simulate/authorizations",
+    r = w.Call("POST", "/payment/simulate/authorizations",
                R"({"card_account_id":"CA0000009999","amount":100,"merchant_name":"X","mcc":"5411"})");
     EXPECT_EQ(r.status, 404);
     EXPECT_EQ(testing::Body(r)["field"], "card_account_id");
-    r = w.Call(router, "POST", "/payment/simulate/authorizations",
-               R"({"card":"4111111111111111","card_account_id":")" + account + R"(","amount":100,"merchant_name":"X","mcc":"5411"})");
+    r = w.Call("POST", "/payment/simulate/authorizations",
+               R"({"card":"4111111111111111","card_account_id":")" + account +
+                   R"(","amount":100,"merchant_name":"X","mcc":"5411"})");
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(testing::Body(r)["field"], "card_account_id");
 }

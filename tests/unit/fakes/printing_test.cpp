@@ -6,6 +6,7 @@
 namespace sim::fakes::printing {
 namespace {
 
+using testing::ApiWorld;
 using testing::World;
 
 OrderInput Order1(std::string address = "東京都千代田区千代田1-1") {
@@ -56,13 +57,8 @@ constexpr const char* kOrderBody =
         "delivery":{"postal_code":"100-0001","address":"東京都","recipient":"テスト 太郎"}})";
 
 TEST(PrintingApiCallbacks, EveryEventCarriesTheOrdersTrace) {
-    World w;
-    PrintingApi api(w.env, {});
-    core::Router router;
-    api.Install(router);
-    auto r = w.Call(router, "POST", "/printing/v1/orders",
-                    kOrderBody,
-                    {{"X-Cardsim-Trace-Id", "trace-order"}});
+    ApiWorld<PrintingApi> w;
+    auto r = w.Call("POST", "/printing/v1/orders", kOrderBody, {{"X-Cardsim-Trace-Id", "trace-order"}});
     ASSERT_EQ(r.status, 202) << r.body;
     w.Advance(std::chrono::days(4));
     ASSERT_EQ(w.platform_calls.size(), 2u);
@@ -71,12 +67,8 @@ TEST(PrintingApiCallbacks, EveryEventCarriesTheOrdersTrace) {
 }
 
 TEST(PrintingApiCallbacks, EventsArePostedToThePlatform) {
-    World w;
-    PrintingApi api(w.env, {});
-    core::Router router;
-    api.Install(router);
-    auto r = w.Call(router, "POST", "/printing/v1/orders",
-                    kOrderBody);
+    ApiWorld<PrintingApi> w;
+    auto r = w.Call("POST", "/printing/v1/orders", kOrderBody);
     ASSERT_EQ(r.status, 202) << r.body;
     w.Advance(std::chrono::days(4));
     ASSERT_EQ(w.platform_calls.size(), 2u);
