@@ -93,7 +93,7 @@ public:
 private:
     static void DropIdentity(core::Request& request);
     void AuditAdmin(const core::Request& request, const std::string& actor, int status, std::string_view reason);
-    /// The identity of a request's configured admin token, or nullopt (the 401 is audited).
+    /// The identity of a request's configured admin token, or null (the 401 is audited).
     const AdminIdentity* AdminCaller(const core::Request& request);
 
     clock::Clock& clock_;
