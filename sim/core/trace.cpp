@@ -3,10 +3,14 @@
 namespace sim::core {
 
 std::string EnsureTraceId(Request& request, IdGenerator& ids) {
-    if (auto existing = request.headers.Get(kTraceHeader); existing && !existing->empty()) return std::string(*existing);
+    // A trace id from outside is kept in spans and stores and sent on with every call it causes,
+    // so only a plain one is adopted; anything else gives way to a new id (the header is replaced).
+    if (auto existing = request.headers.Get(kTraceHeader); existing && IsValidTraceId(*existing))
+        return std::string(*existing);
     std::string id;
     // traceparent: "00-<32 hex trace id>-<16 hex parent>-<flags>"
-    if (auto tp = request.headers.Get("traceparent"); tp && tp->size() >= 35 && (*tp)[2] == '-')
+    if (auto tp = request.headers.Get("traceparent"); tp && tp->size() >= 35 && (*tp)[2] == '-' &&
+                                                       IsValidTraceId(tp->substr(3, 32)))
         id = std::string(tp->substr(3, 32));
     if (id.empty()) id = ids.TraceId();
     request.headers.Set(kTraceHeader, id);

@@ -12,10 +12,11 @@ namespace sim::core {
 
 inline constexpr std::string_view kTraceHeader = "X-Cardsim-Trace-Id";
 
-/// Returns the request's trace id, assigning a new one (and setting the header) if it has none.
+/// Returns the request's trace id, assigning a new one (and setting the header) if it has none or
+/// its header is not a valid one (IsValidTraceId).
 std::string EnsureTraceId(Request& request, IdGenerator& ids);
-/// Whether `id` can serve as a trace id taken from outside (a feed item, a message attribute):
-/// 1 to 128 characters of [0-9A-Za-z._:-].
+/// Whether `id` can serve as a trace id taken from outside (a header, a feed item, a message
+/// attribute): 1 to 128 characters of [0-9A-Za-z._:-].
 bool IsValidTraceId(std::string_view id);
 /// Copies the trace id of `from` onto an outbound request `to` (no-op if `from` has none).
 void PropagateTrace(const Request& from, Request& to);

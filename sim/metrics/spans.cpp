@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/core/trace.hpp"
+
 namespace sim::metrics {
 
 SpanRecorder::SpanRecorder(std::size_t capacity, std::size_t max_traces)
@@ -10,6 +12,9 @@ SpanRecorder::SpanRecorder(std::size_t capacity, std::size_t max_traces)
 }
 
 void SpanRecorder::Record(std::string_view trace_id, std::string_view hop, core::TimePoint start, core::TimePoint end) {
+    // Trace ids also come from message attributes and events any client writes: one that is not a
+    // plain id is not kept (the ring and the extents stay small), the span counts as untraced.
+    if (!trace_id.empty() && !core::IsValidTraceId(trace_id)) trace_id = {};
     auto it = hops_.find(hop);
     if (it == hops_.end()) {
         if (hops_.size() >= kMaxHops) {

@@ -57,7 +57,8 @@ public:
     /// `capacity`: spans kept for trace look-ups (at least 1); `max_traces`: extents kept (at least 1).
     explicit SpanRecorder(std::size_t capacity = kDefaultCapacity, std::size_t max_traces = kDefaultMaxTraces);
 
-    /// Records one span. `end` before `start` counts as a zero-length span.
+    /// Records one span. `end` before `start` counts as a zero-length span; a trace id that is not
+    /// valid (core::IsValidTraceId) counts as none.
     void Record(std::string_view trace_id, std::string_view hop, core::TimePoint start, core::TimePoint end);
 
     /// The spans of `trace_id` still in the ring, by start time (ties: recording order).

@@ -148,6 +148,11 @@ class MoneyCase(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertTrue(inv["ok"], json.dumps(inv["violations"], ensure_ascii=False))
 
+    def trace_hops(self, trace):
+        status, t = self.api.call("GET", "/_sim/traces?trace_id=" + trace, listener="platform")
+        self.assertEqual(status, 200, t)
+        return t["spans"]
+
 
 class CardUse(MoneyCase):
     def test_approved_purchase_is_held_recorded_once_and_pushed_without_the_pan(self):
@@ -240,20 +245,23 @@ class CardUse(MoneyCase):
         status, bad = self.api.call("GET", "/_sim/traces", listener="aws")
         self.assertEqual(status, 400, bad)
 
-    def test_a_feed_trace_id_that_is_not_a_plain_id_is_not_carried_on(self):
+    def test_a_trace_header_that_is_not_a_plain_id_gives_way_to_a_new_trace_at_the_front_door(self):
         m = self.api.member_with_card(device="apns-trace-2")
         status, _ = self.api.call("DELETE", "/_sim/spans", listener="aws")
-        status, auth = self.api.call("POST", "/payment/simulate/authorizations",
-                                     {"card": m["pan"], "amount": 500, "merchant_name": "SIM MART", "mcc": "5499"},
-                                     listener="fakes", headers={"X-Cardsim-Trace-Id": "x" * 200})
-        self.assertEqual(status, 200, auth)
+        body = json.dumps({"card": m["pan"], "amount": 500, "merchant_name": "SIM MART", "mcc": "5499"})
+        status, headers, _ = self.api.p.request("POST", "/payment/simulate/authorizations", body, listener="fakes",
+                                                headers={"Content-Type": "application/json",
+                                                         "X-Cardsim-Trace-Id": "x" * 200})
+        self.assertEqual(status, 200)
+        trace = headers["x-cardsim-trace-id"]
+        self.assertRegex(trace, "^[0-9a-f]{32}$", "a new id, echoed on the reply")
         self.api.advance("PT61S")
         self.assertEqual(len(self.api.deliveries("apns-trace-2")), 1)
-        status, recent = self.api.call("GET", "/_sim/traces?hop=" + urllib.parse.quote("fakes POST /push/v1/send"),
-                                       listener="aws")
-        # The push continues the poll's trace instead.
-        status, polls = self.api.call("GET", "/_sim/traces?hop=payment.record", listener="aws")
-        self.assertEqual(recent["spans"][0]["trace_id"], polls["spans"][0]["trace_id"])
+        # Nothing is kept or sent on under the id that came; the card use is one trace under the new one.
+        self.assertEqual(self.trace_hops("x" * 200), [])
+        hops = [s["hop"] for s in self.trace_hops(trace)]
+        for hop in ("fakes POST /payment/simulate/authorizations", "payment.feed_wait", "fakes POST /push/v1/send"):
+            self.assertIn(hop, hops)
 
     def test_decline_for_insufficient_credit_is_notified_and_holds_nothing(self):
         m = self.api.member_with_card(limit=10000, device="apns-decl-1")
@@ -355,11 +363,6 @@ class AtmRepayment(MoneyCase):
         kinds = [p["data"].get("kind") for p in self.api.deliveries("apns-atm-1")]
         self.assertIn("REPAYMENT_RECEIVED", kinds)
 
-    def trace_hops(self, trace):
-        status, t = self.api.call("GET", "/_sim/traces?trace_id=" + trace, listener="platform")
-        self.assertEqual(status, 200, t)
-        return t["spans"]
-
     ATM_CHAIN = ["fakes POST /atm/simulate/repayments", "platform POST /ext/v1/atm/repayments",
                  "platform GET /internal/payment/cards", "platform POST /internal/statement/allocations",
                  "platform POST /internal/payment/cards/{card_id}/repayments",
@@ -391,10 +394,15 @@ class AtmRepayment(MoneyCase):
         self.api.advance("PT10S")
         status, reps = self.api.call("GET", "/app/v1/repayments", token=m["token"])
         self.assertEqual(reps["repayments"][0]["status"], "DONE", reps)
-        hops = [s["hop"] for s in self.trace_hops(trace)]
-        self.assertIn("platform POST /ext/v1/atm/repayments", hops)  # the request itself, as it came
-        self.assertNotIn("platform GET /internal/payment/cards", hops)  # but the saga does not go on with it
-        self.assertNotIn("fakes POST /push/v1/send", hops)
+        # The id gave way to a new one at the ATM's front door: nothing is kept under it, and the
+        # repayment is still one trace from the callback to the push.
+        self.assertEqual(self.trace_hops(trace), [])
+        status, pushes = self.api.call("GET", "/_sim/traces?hop=" + urllib.parse.quote("fakes POST /push/v1/send"),
+                                       listener="aws")
+        hops = [s["hop"] for s in self.trace_hops(pushes["spans"][0]["trace_id"])]
+        for hop in ("fakes POST /atm/simulate/repayments", "platform POST /ext/v1/atm/repayments",
+                    "platform GET /internal/payment/cards"):
+            self.assertIn(hop, hops)
 
     def test_atm_repayment_is_one_trace_from_the_cash_in_to_the_push(self):
         m = self.api.member_with_card(device="apns-atm-trace-1")

@@ -82,6 +82,20 @@ TEST(Trace, AdoptsW3cTraceparent) {
     EXPECT_EQ(EnsureTraceId(in, ids), "4bf92f3577b34da6a3ce929d0e0e4736");
 }
 
+TEST(Trace, AHeaderThatIsNotAPlainIdGivesWayToANewOne) {
+    IdGenerator ids(7);
+    for (std::string bad : {std::string(129, 'a'), std::string("a b"), std::string("")}) {
+        Request in;
+        in.headers.Set(kTraceHeader, bad);
+        std::string id = EnsureTraceId(in, ids);
+        EXPECT_EQ(id.size(), 32u) << bad;
+        EXPECT_EQ(*in.headers.Get(kTraceHeader), id) << "the header is replaced";
+    }
+    Request tp;
+    tp.headers.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e47 6-00f067aa0ba902b7-01");
+    EXPECT_NE(EnsureTraceId(tp, ids), "4bf92f3577b34da6a3ce929d0e0e47 6");
+}
+
 TEST(Trace, ValidTraceIdsAreShortAndPlain) {
     EXPECT_TRUE(IsValidTraceId("4bf92f3577b34da6a3ce929d0e0e4736"));
     EXPECT_TRUE(IsValidTraceId("load-7-card_use-12:3.x"));

@@ -146,5 +146,20 @@ TEST_F(SpanRecorderTest, TraceExtentsAreBoundedForgettingTheOldestTrace) {
     EXPECT_TRUE(spans.ExtentOf("t5").has_value());
 }
 
+TEST_F(SpanRecorderTest, ATraceIdThatIsNotPlainCountsAsUntraced) {
+    SpanRecorder spans;
+    auto t0 = clock_.Now();
+    const std::string long_id(200, 't');
+    spans.Record(long_id, "function f", t0, t0 + milliseconds(3));
+    spans.Record("has space", "function f", t0, t0 + milliseconds(1));
+    EXPECT_EQ(spans.Hops().at("function f").Count(), 2u) << "the hop still counts";
+    EXPECT_FALSE(spans.ExtentOf(long_id).has_value());
+    EXPECT_FALSE(spans.ExtentOf("has space").has_value());
+    EXPECT_TRUE(spans.SpansOf(long_id).empty());
+    auto recent = spans.RecentOf("function f", 10);
+    ASSERT_EQ(recent.size(), 2u);
+    for (const auto& s : recent) EXPECT_EQ(s.trace_id, "");
+}
+
 }  // namespace
 }  // namespace sim::metrics
