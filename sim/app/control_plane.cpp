@@ -60,14 +60,10 @@ Response ControlPlane::Metrics() const {
 Response ControlPlane::Spans() const {
     const auto& spans = metrics_.Spans();
     nlohmann::json hops = nlohmann::json::object();
-    for (const auto& [hop, h] : spans.Hops())
-        hops[hop] = {{"count", h.Count()},
-                     {"p50_ns", h.Percentile(50).count()},
-                     {"p90_ns", h.Percentile(90).count()},
-                     {"p99_ns", h.Percentile(99).count()},
-                     {"max_ns", h.Max().count()},
-                     {"sum_ns", h.Sum().count()},
-                     {"histogram", h.ToJson()}};
+    for (const auto& [hop, h] : spans.Hops()) {
+        hops[hop] = h.SummaryJson();
+        hops[hop]["histogram"] = h.ToJson();
+    }
     return Response::Json(200, {{"clock", ClockJson()},
                                 {"recorded", spans.Recorded()},
                                 {"dropped", spans.Dropped()},

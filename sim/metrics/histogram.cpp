@@ -167,6 +167,16 @@ nlohmann::json Histogram::ToJson() const {
     };
 }
 
+nlohmann::json Histogram::SummaryJson() const {
+    return {{"count", Count()},
+            {"p50_ns", Percentile(50).count()},
+            {"p90_ns", Percentile(90).count()},
+            {"p99_ns", Percentile(99).count()},
+            {"max_ns", Max().count()},
+            {"mean_ns", Mean().count()},
+            {"sum_ns", Sum().count()}};
+}
+
 std::string Histogram::Serialize() const { return ToJson().dump(); }
 
 core::Result<Histogram> Histogram::FromJson(const nlohmann::json& json) {

@@ -104,6 +104,9 @@ public:
     /// Compact JSON: layout parameters, count, sum/min/max, under/overflow, the non-empty fine
     /// buckets as a flat [index, count, index, count, ...] array, and the coarse counts.
     nlohmann::json ToJson() const;
+    /// The figures a reader wants without decoding buckets: count, p50/p90/p99, max, mean and sum,
+    /// in ns (GET /_sim/spans, the load report's "summary").
+    nlohmann::json SummaryJson() const;
     std::string Serialize() const;
     /// Inverse of ToJson / Serialize. InvalidArgument when the text is not such JSON, the layout
     /// differs from this build's, or the counts are inconsistent.

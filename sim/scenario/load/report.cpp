@@ -150,20 +150,6 @@ std::vector<ThresholdResult> LoadReport::Evaluate(const std::vector<Threshold>& 
     return out;
 }
 
-namespace {
-
-/// A histogram's figures for readers of the JSON who do not decode buckets (ignored on reading:
-/// the histograms are the data, this is derived from them).
-nlohmann::json Summary(const metrics::Histogram& h) {
-    return {{"count", h.Count()},
-            {"p50_ns", h.Percentile(50).count()},
-            {"p90_ns", h.Percentile(90).count()},
-            {"p99_ns", h.Percentile(99).count()},
-            {"max_ns", h.Max().count()},
-            {"mean_ns", h.Mean().count()}};
-}
-
-}  // namespace
 
 nlohmann::json LoadReport::ToJson() const {
     nlohmann::json j;
@@ -185,7 +171,7 @@ nlohmann::json LoadReport::ToJson() const {
         nlohmann::json summary = nlohmann::json::object();
         for (const auto& [hop, h] : f.hops) {
             hops[hop] = h.ToJson();
-            summary[hop] = Summary(h);
+            summary[hop] = h.SummaryJson();
         }
         fj["hops"] = std::move(hops);
         fj["summary"] = std::move(summary);
@@ -205,7 +191,7 @@ nlohmann::json LoadReport::ToJson() const {
     nlohmann::json server_summary = nlohmann::json::object();
     for (const auto& [hop, h] : server_.hops) {
         server_hops[hop] = h.ToJson();
-        server_summary[hop] = Summary(h);
+        server_summary[hop] = h.SummaryJson();
     }
     j["server"] = {{"source", server_.source},
                    {"note", server_.note},
@@ -348,7 +334,7 @@ std::string FormatConsoleReport(const LoadReport& report, const std::vector<Thre
     int hop_width = 46;
     for (const auto& [name, path] : server.paths)
         for (const auto& hop : path)
-            if (server.hops.count(hop)) hop_width = std::max(hop_width, static_cast<int>(hop.size()));
+            if (server.hops.count(hop)) hop_width = std::clamp(static_cast<int>(hop.size()), hop_width, 120);
     if (!server.source.empty() || !server.note.empty()) {
         out << "\nserver-side hops (trace spans, " << (server.source.empty() ? "not read" : server.source) << ")";
         if (!server.note.empty()) out << ": " << server.note;
