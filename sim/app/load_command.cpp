@@ -8,6 +8,7 @@
 #include <memory>
 #include <regex>
 #include <sstream>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -296,12 +297,10 @@ private:
                      });
     }
 
-    /// Runs `then` once no extent read is in flight.
+    /// Runs `then` once no extent read is in flight (at once, or when the read in flight ends).
     void AfterCollecting(std::function<void()> then) {
         if (!collecting_) return then();
-        clock_.ScheduleAfter(std::chrono::milliseconds(20), [this, then = std::move(then)]() mutable {
-            AfterCollecting(std::move(then));
-        });
+        after_collecting_ = std::move(then);
     }
 
     void Tick() {
@@ -312,7 +311,10 @@ private:
             Sample();
             if (!collecting_) {
                 collecting_ = true;
-                ReadExtents(driver_->TakeTraced(clock_.Now() - kExtentSettle), [this] { collecting_ = false; });
+                ReadExtents(driver_->TakeTraced(clock_.Now() - kExtentSettle), [this] {
+                    collecting_ = false;
+                    if (auto then = std::exchange(after_collecting_, nullptr)) then();
+                });
             }
             Tick();
         });
@@ -397,6 +399,7 @@ private:
     std::function<void(int)> done_;
     bool running_ = false;
     bool collecting_ = false;  // an extent read is in flight
+    std::function<void()> after_collecting_;  // what waits for that read to end
     bool finished_ = false;
     static constexpr std::chrono::milliseconds kExtentSettle{500};
     std::uint64_t last_started_ = 0;
@@ -424,7 +427,7 @@ void CheckTargets(core::Transport& transport, const std::map<std::string, std::s
         // `fakes` stands for the seven fakes' names (all at its URL); the push gateway is one.
         transport.Send(name == "fakes" ? "push" : name, std::move(request),
                        [state, what = "cardsim load: --target " + name + "=" + url](core::Response r) {
-                           if (r.headers.Get("X-Cardsim-Transport-Error")) {
+                           if (r.headers.Get(core::kTransportErrorHeader)) {
                                auto body = nlohmann::json::parse(r.body, nullptr, false);
                                std::string detail = body.is_object() ? body.value("detail", r.body) : r.body;
                                state->problems += what + " does not answer: " + detail + "\n";

@@ -14,6 +14,9 @@
 
 namespace sim::core {
 
+/// The header of a response the transport made up for a network failure (connect, timeout, reset).
+inline constexpr std::string_view kTransportErrorHeader = "X-Cardsim-Transport-Error";
+
 /// Sends a request to `base_url` + request.target over the network. Implemented in sim/http.
 /// `respond` runs on the event loop; network failures arrive as 502/504 problem responses whose
 /// `X-Cardsim-Transport-Error` header says what happened (connect, timeout, reset).

@@ -29,7 +29,7 @@ using ErrorCode = boost::system::error_code;
 
 namespace {
 
-constexpr std::string_view kTransportErrorHeader = "X-Cardsim-Transport-Error";
+using core::kTransportErrorHeader;
 
 struct ParsedUrl {
     std::string host;

@@ -79,9 +79,7 @@ void OpenModelDriver::StartArrival(FlowRun& run, std::size_t index) {
         run.timeouts.erase(index);
         Complete(run, index, due, ArrivalOutcome::Error("timeout"));
     });
-    std::string trace = options_.trace_prefix.empty() ? std::string()
-                                                      : options_.trace_prefix + run.name + "-" + std::to_string(index);
-    run.flow->Start(index, trace, [this, alive, &run, index, due](ArrivalOutcome outcome) {
+    run.flow->Start(index, TraceOf(run, index), [this, alive, &run, index, due](ArrivalOutcome outcome) {
         if (alive.expired() || run.settled[index]) return;
         Complete(run, index, due, std::move(outcome));
     });
@@ -98,12 +96,16 @@ void OpenModelDriver::Complete(FlowRun& run, std::size_t index, clock::TimePoint
     if (offset >= nanoseconds::zero()) {  // warm-up arrivals run but are not measured
         if (outcome.ok) {
             report_.RecordSuccess(run.name, offset, clock_.Now() - due, outcome.hops);
-            if (!options_.trace_prefix.empty())
-                traced_.push_back({run.name, options_.trace_prefix + run.name + "-" + std::to_string(index), clock_.Now()});
+            if (!options_.trace_prefix.empty()) traced_.push_back({run.name, TraceOf(run, index), clock_.Now()});
         } else
             report_.RecordError(run.name, offset, outcome.error_kind);
     }
     MaybeFinish();
+}
+
+std::string OpenModelDriver::TraceOf(const FlowRun& run, std::size_t index) const {
+    if (options_.trace_prefix.empty()) return {};
+    return options_.trace_prefix + run.name + "-" + std::to_string(index);
 }
 
 std::vector<TracedArrival> OpenModelDriver::TakeTraced(clock::TimePoint before) {

@@ -87,6 +87,8 @@ private:
     void StartArrival(FlowRun& run, std::size_t index);
     void Complete(FlowRun& run, std::size_t index, clock::TimePoint due, ArrivalOutcome outcome);
     void MaybeFinish();
+    /// The trace id of arrival `index` of `run` (DriverOptions::trace_prefix), "" when untraced.
+    std::string TraceOf(const FlowRun& run, std::size_t index) const;
 
     clock::Clock& clock_;
     LoadProfile profile_;
