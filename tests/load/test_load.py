@@ -66,6 +66,17 @@ class LoadTest(unittest.TestCase):
         self.assertEqual(report["flows"]["card_use"]["completed"] + report["flows"]["card_use"]["failed"], 60)
         self.assertGreater(report["flows"]["card_use"]["completed"], 0, r.stderr)
         self.assertTrue(report["samples"], "process samples (CPU, RSS) were taken")
+        # Process and queue samples over time: once a second of the measured part.
+        for sample in report["samples"]:
+            self.assertGreater(sample["rss_kib"], 0, sample)
+            self.assertGreaterEqual(sample["cpu_percent"], 0, sample)
+            self.assertGreaterEqual(sample["at_seconds"], 0, sample)
+        self.assertTrue(any("platform-notifications" in s["queue_depths"] for s in report["samples"]),
+                        "the platform's queue depths were sampled")
+        # The live progress line, once a second on stderr: elapsed, achieved rate, in flight, errors, p99.
+        progress = [line for line in r.stderr.splitlines() if "arrivals/s" in line]
+        self.assertGreaterEqual(len(progress), 2, r.stderr)
+        self.assertRegex(progress[-1], r"^\s+[\d.]+/[\d.]+ s\s+[\d.]+ arrivals/s\s+in flight \d+\s+errors \d+.*card_use p99 [\d.]+ms")
         # Server-side hops from the system's trace spans over the measured part (docs/load.md).
         server = report["server"]
         self.assertEqual(server["source"], "in-process")
