@@ -66,7 +66,7 @@ void AtmApi::Install(core::Router& router) {
     env_.Route(router, "POST", "/atm/simulate/repayments", kSystem, "simulate_repayment", [&m](const Request& r) {
         JsonReader in(r);
         RepaymentInput input;
-        input.trace_id = std::string(r.headers.Get(core::kTraceHeader).value_or(""));
+        input.trace_id = core::TraceIdOf(r);
         input.token = in.String("repay_token", true, 4096);
         input.store_code = in.String("store_code", true, 32);
         input.amount = in.OptInt("amount", 1, 10'000'000);

@@ -43,7 +43,7 @@ void EkycApi::Install(core::Router& router) {
     env_.Route(router, "POST", "/ekyc/v1/verifications", kSystem, "submit", [&m](const Request& r) {
         JsonReader in(r);
         SubmitInput input;
-        input.trace_id = std::string(r.headers.Get(core::kTraceHeader).value_or(""));
+        input.trace_id = core::TraceIdOf(r);
         input.applicant_ref = in.String("applicant_ref", true, 64);
         input.method = in.Enum("method", {"HO", "HE", "TO", "WA"});
         nlohmann::json applicant = in.Object("applicant", true);

@@ -227,7 +227,7 @@ void PaymentApi::Install(core::Router& router) {
                                 &input.merchant_id);
                    std::string currency = in.Enum("currency", {"JPY"}, "JPY");
                    if (in.failed()) return in.problem();
-                   input.trace_id = std::string(r.headers.Get(core::kTraceHeader).value_or(""));
+                   input.trace_id = core::TraceIdOf(r);
                    auto a = m.Authorize(input);
                    if (!a) return ToResponse(a.error());
                    return Response::Json(200, ToJson(*a));

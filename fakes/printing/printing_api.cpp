@@ -53,7 +53,7 @@ void PrintingApi::Install(core::Router& router) {
         o.address = d.String("address", true, 300);
         o.recipient = d.String("recipient", true, 100);
         if (d.failed()) return d.problem();
-        auto order = m.PlaceOrder(o, std::string(r.headers.Get(core::kTraceHeader).value_or("")));
+        auto order = m.PlaceOrder(o, core::TraceIdOf(r));
         return order ? Response::Json(202, ToJson(*order)) : ToResponse(order.error());
     });
     env_.Route(router, "GET", "/printing/v1/orders/{id}", kSystem, "get_order", [&m](const Request& r) {

@@ -17,6 +17,8 @@ std::string EnsureTraceId(Request& request, IdGenerator& ids) {
     return id;
 }
 
+std::string TraceIdOf(const Request& request) { return std::string(request.headers.Get(kTraceHeader).value_or("")); }
+
 bool IsValidTraceId(std::string_view id) {
     if (id.empty() || id.size() > 128) return false;
     for (char c : id) {

@@ -10,7 +10,6 @@ namespace sim::platform {
 
 namespace {
 std::string Origin(const core::Request& r) { return r.remote.empty() ? "in-process" : r.remote; }
-std::string Trace(const core::Request& r) { return std::string(r.headers.Get(core::kTraceHeader).value_or("")); }
 }  // namespace
 
 Gateway::Gateway(clock::Clock& clock, AuditLog& audit, GatewayOptions options)
@@ -90,7 +89,7 @@ void Gateway::AuditAdmin(const core::Request& r, const std::string& actor, int s
     e.origin = Origin(r);
     e.resource = std::string(r.Path());
     e.reason = std::string(reason);
-    e.trace_id = Trace(r);
+    e.trace_id = core::TraceIdOf(r);
     audit_.Record(std::move(e));
 }
 
@@ -150,7 +149,7 @@ void Gateway::Admin(core::Router& router, const std::string& method, const std::
                    head.route = r.route;
                    head.target = r.target;
                    head.remote = r.remote;
-                   head.headers.Set(core::kTraceHeader, std::string(r.headers.Get(core::kTraceHeader).value_or("")));
+                   head.headers.Set(core::kTraceHeader, core::TraceIdOf(r));
                    std::string actor = who.actor;
                    handler(std::move(r), [this, head = std::move(head), actor, respond = std::move(respond)](
                                              core::Response response) {
@@ -181,7 +180,7 @@ void Gateway::Ext(core::Router& router, const std::string& method, const std::st
                        e.origin = Origin(r);
                        e.resource = std::string(r.Path());
                        e.reason = given ? "bad signature" : "missing signature";
-                       e.trace_id = Trace(r);
+                       e.trace_id = core::TraceIdOf(r);
                        audit_.Record(std::move(e));
                        core::Response problem = core::FieldProblem(
                            401, kSignatureHeader,

@@ -117,7 +117,7 @@ core::Response ApplicationService::Decision(const core::Request& r) {
                     {{"decision", record}, {"credit_limit", *limit}}))
         return core::FieldProblem(409, "id", "the application changed meanwhile");
     Transition(id, Status::kConfirmed, actor, "confirmed");
-    std::string trace = std::string(r.headers.Get(core::kTraceHeader).value_or(""));
+    std::string trace = core::TraceIdOf(r);
     Json message = {{"type", "application.confirmed"}, {"application_id", id}, {"trace_id", trace}};
     // The queue send is after the commit of the decision: a message is never about an unconfirmed
     // application. If it cannot be sent, the decision stands and the answer says so (202, retry by

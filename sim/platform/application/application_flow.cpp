@@ -164,7 +164,7 @@ void ApplicationService::Submit(core::Request r, core::Respond respond) {
                                           "the member already has an application (" + existing->application_id + ")"));
 
     std::string id = NewId("A-");
-    std::string trace = std::string(r.headers.Get(core::kTraceHeader).value_or(""));
+    std::string trace = core::TraceIdOf(r);
     external::ExternalCall call;
     call.path = "/ekyc/v1/verifications";
     call.operation = "submit_verification";

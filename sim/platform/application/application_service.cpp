@@ -82,7 +82,7 @@ void ApplicationService::Audit(const core::Request& r, std::string actor, std::s
     e.origin = Origin(r);
     e.resource = std::move(resource);
     e.reason = std::move(reason);
-    e.trace_id = std::string(r.headers.Get(core::kTraceHeader).value_or(""));
+    e.trace_id = core::TraceIdOf(r);
     ctx_.audit.Record(std::move(e));
 }
 

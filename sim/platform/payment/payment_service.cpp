@@ -450,7 +450,7 @@ core::Response PaymentService::CreateCard(const core::Request& r) {
     audit.origin = r.remote.empty() ? "in-process" : r.remote;
     audit.resource = "card/" + card_id;
     audit.reason = "card registered for application " + application_id;
-    audit.trace_id = std::string(r.headers.Get(core::kTraceHeader).value_or(""));
+    audit.trace_id = core::TraceIdOf(r);
     ctx_.audit.Record(std::move(audit));
     return core::Response::Json(201, Json{{"card_id", card_id}, {"last4", sealed.last4}});
 }

@@ -200,7 +200,7 @@ core::Response RepaymentService::AtmCallback(const core::Request& r) {
     const std::string id = "RP-" + ids_.Hex(8);
     const std::string now = core::FormatIso8601(ctx_.clock.Now());
     // The runtime gave the request a valid trace (core::EnsureTraceId): the ATM's, or a new one.
-    const std::string trace(r.headers.Get(core::kTraceHeader).value_or(""));
+    const std::string trace = core::TraceIdOf(r);
     auto scope = db_->Write();
     db_->db()
         .Prepare("INSERT INTO repayments (repayment_id, atm_txn_id, member_id, amount, store_code, received_at, step,"
